@@ -1,0 +1,155 @@
+"""Configuration of the sinusoidal-position transformer encoder for text classification."""
+
+from transformers import PretrainedConfig
+
+_ACTIVATIONS = ("relu", "gelu", "gelu_new", "silu", "tanh")
+_LAYER_NORM_POSITIONS = ("post", "pre")
+
+
+class SinCosClsConfig(PretrainedConfig):
+    r"""
+    Every number and switch of the blog's encoder (``SPEC.md`` rules 1-10), under the names
+    transformers uses. The defaults are the blog's, except where noted.
+
+    Args:
+        vocab_size (`int`, defaults to 30000):
+            Rows of the word-embedding matrix, ``[PAD]`` included (rule 2: ``vocab + 1``).
+        hidden_size (`int`, defaults to 512):
+            ``d_model``: the width of every block (rule 10).
+        num_hidden_layers (`int`, defaults to 6):
+            Number of encoder blocks (rule 5).
+        num_attention_heads (`int`, defaults to 8):
+            Heads per attention layer; must divide ``hidden_size``.
+        intermediate_size (`int`, defaults to 2048):
+            Width of the feed-forward layer (the blog uses ``4 * d_model``).
+        hidden_act (`str`, defaults to `"relu"`):
+            Activation of the feed-forward layer.
+        hidden_dropout_prob (`float`, defaults to 0.1):
+            Dropout on embeddings + positions and on each sub-layer's output (rules 4, 5).
+        attention_probs_dropout_prob (`float`, defaults to 0.0):
+            Dropout on the attention weights; the blog has none.
+        max_position_embeddings (`int`, defaults to 512):
+            Longest input the model accepts (rule 1, ``MAX_LEN``).
+        layer_norm_eps (`float`, defaults to 1e-14):
+            The blog's ``K.epsilon() ** 2`` (rule 6).
+        pad_token_id (`int`, defaults to 0):
+            Id 0 is padding (rule 1).
+        classifier_dropout (`float`, defaults to 0.1):
+            Dropout on the pooled vector before the classifier (rule 7).
+        initializer_range (`float`, defaults to 0.02):
+            Std of the normal init of the word embeddings and the embedding projection;
+            the blocks use glorot init as in the blog.
+        type_vocab_size (`int`, defaults to 0):
+            Segment embeddings for sentence pairs; 0 (the blog) adds none and ignores
+            ``token_type_ids``.
+        embedding_size (`int`, *optional*):
+            Width of the word vectors (GloVe comes 50-300 wide). ``None`` means ``hidden_size``.
+            When it differs from ``hidden_size`` a learned linear projection maps it.
+        attention_projection_act (`str`, *optional*, defaults to `"relu"`):
+            Activation applied to Q, K, V and the output projection (rule 5; the blog's
+            layer uses ``activation='relu'``). ``None`` gives the paper's linear projections.
+        layer_norm_affine (`bool`, defaults to `False`):
+            ``False`` reproduces the blog's LayerNorm, whose gamma and beta are never built
+            (rule 6): no learned parameters. ``True`` gives the paper's learned gain and bias.
+        layer_norm_position (`str`, defaults to `"post"`):
+            ``"post"`` as the blog (``LN(x + f(x))``); ``"pre"`` (``x + f(LN(x))``, with a final
+            LayerNorm) is the fix the blog suggests when training does not converge (rule 9).
+        pooling_layers (`int`, defaults to 3):
+            The outputs of this many last blocks are summed, then averaged over positions
+            (rule 7: ``Add([O4, O5, O6])`` then ``GlobalAveragePooling1D``).
+        mask_padding (`bool`, defaults to `True`):
+            ``True`` keeps padding out of attention and out of the mean, so a sentence's
+            prediction does not depend on what it is batched with. ``False`` reproduces the
+            blog (rule 7), which attends to padding and averages it in. Not the blog's
+            default: see the model card for why and for the measurements.
+    """
+
+    model_type = "sincos_cls"
+
+    def __init__(
+        self,
+        vocab_size=30000,
+        hidden_size=512,
+        num_hidden_layers=6,
+        num_attention_heads=8,
+        intermediate_size=2048,
+        hidden_act="relu",
+        hidden_dropout_prob=0.1,
+        attention_probs_dropout_prob=0.0,
+        max_position_embeddings=512,
+        layer_norm_eps=1e-14,
+        pad_token_id=0,
+        classifier_dropout=0.1,
+        initializer_range=0.02,
+        type_vocab_size=0,
+        embedding_size=None,
+        attention_projection_act="relu",
+        layer_norm_affine=False,
+        layer_norm_position="post",
+        pooling_layers=3,
+        mask_padding=True,
+        **kwargs,
+    ):
+        self.vocab_size = vocab_size
+        self.hidden_size = hidden_size
+        self.num_hidden_layers = num_hidden_layers
+        self.num_attention_heads = num_attention_heads
+        self.intermediate_size = intermediate_size
+        self.hidden_act = hidden_act
+        self.hidden_dropout_prob = hidden_dropout_prob
+        self.attention_probs_dropout_prob = attention_probs_dropout_prob
+        self.max_position_embeddings = max_position_embeddings
+        self.layer_norm_eps = layer_norm_eps
+        self.classifier_dropout = classifier_dropout
+        self.initializer_range = initializer_range
+        self.type_vocab_size = type_vocab_size
+        self.embedding_size = hidden_size if embedding_size is None else embedding_size
+        self.attention_projection_act = attention_projection_act
+        self.layer_norm_affine = layer_norm_affine
+        self.layer_norm_position = layer_norm_position
+        self.pooling_layers = pooling_layers
+        self.mask_padding = mask_padding
+        super().__init__(pad_token_id=pad_token_id, **kwargs)
+        self._validate()
+
+    def _validate(self):
+        """Raise a ValueError naming the first field whose value cannot build a model."""
+
+        def fail(field, message):
+            raise ValueError(f"SinCosClsConfig.{field}={getattr(self, field)!r}: {message}")
+
+        for field in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+                      "intermediate_size", "max_position_embeddings", "embedding_size"):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                fail(field, "must be a positive integer")
+        if self.hidden_size % self.num_attention_heads:
+            fail("hidden_size", f"must be divisible by num_attention_heads={self.num_attention_heads}")
+        if self.hidden_size % 2:
+            fail("hidden_size", "must be even: the sinusoid table pairs sin and cos (rule 3)")
+        for field in ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout"):
+            value = getattr(self, field)
+            if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+                fail(field, "must be a probability in [0, 1)")
+        if not isinstance(self.layer_norm_eps, (int, float)) or self.layer_norm_eps < 0:
+            fail("layer_norm_eps", "must be a non-negative number")
+        if self.hidden_act not in _ACTIVATIONS:
+            fail("hidden_act", f"unknown activation; choose one of {_ACTIVATIONS}")
+        if self.attention_projection_act is not None and self.attention_projection_act not in _ACTIVATIONS:
+            fail("attention_projection_act", f"unknown activation; choose None or one of {_ACTIVATIONS}")
+        if self.layer_norm_position not in _LAYER_NORM_POSITIONS:
+            fail("layer_norm_position", f"choose one of {_LAYER_NORM_POSITIONS}")
+        if not isinstance(self.layer_norm_affine, bool):
+            fail("layer_norm_affine", "must be True or False")
+        if not isinstance(self.mask_padding, bool):
+            fail("mask_padding", "must be True or False")
+        if (isinstance(self.pooling_layers, bool) or not isinstance(self.pooling_layers, int)
+                or not 1 <= self.pooling_layers <= self.num_hidden_layers):
+            fail("pooling_layers", f"must be an integer from 1 to num_hidden_layers={self.num_hidden_layers}")
+        if isinstance(self.type_vocab_size, bool) or not isinstance(self.type_vocab_size, int) or self.type_vocab_size < 0:
+            fail("type_vocab_size", "must be a non-negative integer (0: no segment embeddings)")
+        if self.pad_token_id is not None and not 0 <= self.pad_token_id < self.vocab_size:
+            fail("pad_token_id", f"must be an id below vocab_size={self.vocab_size}")
+
+
+__all__ = ["SinCosClsConfig"]

@@ -1,0 +1,428 @@
+"""PyTorch port of the blog's Keras transformer encoder for text classification.
+
+Top to bottom in the order data flows; ``rule N`` points at ``SPEC.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import PreTrainedModel
+from transformers.activations import ACT2FN
+from transformers.modeling_outputs import BaseModelOutputWithPooling, SequenceClassifierOutput
+from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+
+try:  # transformers >= 5: these skip tensors already loaded from a checkpoint
+    from transformers import initialization as init
+except ImportError:  # transformers 4.x
+    from torch.nn import init
+
+try:
+    from transformers.modeling_layers import GradientCheckpointingLayer
+except ImportError:  # transformers < 4.52
+    GradientCheckpointingLayer = nn.Module
+
+from .configuration_sincos_cls import SinCosClsConfig
+
+
+def sinusoidal_position_encoding(length: int, dim: int, device=None, dtype=torch.float32) -> torch.Tensor:
+    """The (length, dim) table of rule 3: angle ``p / 10000^(2i/dim)``, laid out
+    interleaved as ``[sin a0, cos a0, sin a1, cos a1, ...]``."""
+    if dim % 2:
+        raise ValueError(f"sinusoidal_position_encoding: dim={dim} must be even")
+    position = torch.arange(length, dtype=torch.float32, device=device)
+    inv_freq = torch.pow(10000.0, -torch.arange(0, dim, 2, dtype=torch.float32, device=device) / dim)
+    angles = torch.outer(position, inv_freq)  # (length, dim / 2)
+    return torch.stack((angles.sin(), angles.cos()), dim=-1).reshape(length, dim).to(dtype)
+
+
+class SinCosClsLayerNorm(nn.Module):
+    """LayerNorm over the last axis; without ``affine`` it has no parameters (rule 6)."""
+
+    def __init__(self, hidden_size: int, eps: float, affine: bool):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(hidden_size)) if affine else None
+        self.bias = nn.Parameter(torch.zeros(hidden_size)) if affine else None
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        return F.layer_norm(hidden_states, (self.hidden_size,), self.weight, self.bias, self.eps)
+
+
+class SinCosClsEmbeddings(nn.Module):
+    """Word vectors (projected to ``hidden_size`` if narrower), plus the sinusoid table, then dropout."""
+
+    def __init__(self, config: SinCosClsConfig):
+        super().__init__()
+        self.word_embeddings = nn.Embedding(config.vocab_size, config.embedding_size)
+        # GloVe is 50-300 wide; the blocks need hidden_size (rule 10).
+        self.projection = (
+            nn.Linear(config.embedding_size, config.hidden_size)
+            if config.embedding_size != config.hidden_size
+            else None
+        )
+        self.token_type_embeddings = (
+            nn.Embedding(config.type_vocab_size, config.hidden_size) if config.type_vocab_size else None
+        )
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+
+    def forward(self, input_ids=None, token_type_ids=None, inputs_embeds=None) -> torch.Tensor:
+        if inputs_embeds is None:
+            inputs_embeds = self.word_embeddings(input_ids)  # (bs, seq_len, embedding_size)
+        if self.projection is not None:
+            inputs_embeds = self.projection(inputs_embeds)  # (bs, seq_len, hidden_size)
+        seq_len, dim = inputs_embeds.shape[1], inputs_embeds.shape[2]
+        # Computed per call rather than kept as a buffer: a few microseconds, and nothing
+        # for from_pretrained to leave uninitialised.
+        embeddings = inputs_embeds + sinusoidal_position_encoding(
+            seq_len, dim, device=inputs_embeds.device, dtype=inputs_embeds.dtype
+        )
+        if self.token_type_embeddings is not None and token_type_ids is not None:
+            embeddings = embeddings + self.token_type_embeddings(token_type_ids)
+        return self.dropout(embeddings)
+
+
+def eager_attention_forward(module, query, key, value, attention_mask, scaling, dropout=0.0, **kwargs):
+    """Softmax(Q K^T * scaling + mask) V, returning (bs, seq_len, heads, head_dim) and the weights."""
+    scores = torch.matmul(query, key.transpose(2, 3)) * scaling  # (bs, heads, seq_len, seq_len)
+    if attention_mask is not None:
+        scores = scores + attention_mask
+    weights = F.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
+    weights = F.dropout(weights, p=dropout, training=module.training)
+    output = torch.matmul(weights, value).transpose(1, 2).contiguous()
+    return output, weights
+
+
+class SinCosClsSelfAttention(nn.Module):
+    """Multi-head self-attention with the blog's activated projections (rule 5)."""
+
+    def __init__(self, config: SinCosClsConfig):
+        super().__init__()
+        self.config = config
+        self.num_heads = config.num_attention_heads
+        self.head_dim = config.hidden_size // config.num_attention_heads
+        self.scaling = self.head_dim**-0.5
+        self.is_causal = False
+        # One matmul for Q, K and V: the blog's Wq, Wk, Wv stacked.
+        self.qkv = nn.Linear(config.hidden_size, 3 * config.hidden_size)
+        self.out_proj = nn.Linear(config.hidden_size, config.hidden_size)
+        self.qkv.glorot_normal_split, self.out_proj.glorot_normal_split = 3, 1  # read by _init_weights
+        # Rule 5: the blog's layer applies ReLU to Q, K, V and to the output projection.
+        act = config.attention_projection_act
+        self.projection_act = ACT2FN[act] if act is not None else nn.Identity()
+
+    def forward(self, hidden_states, attention_mask=None, output_attentions=False):
+        bs, seq_len, hidden = hidden_states.shape
+        qkv = self.projection_act(self.qkv(hidden_states))
+        qkv = qkv.view(bs, seq_len, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)
+        query, key, value = qkv.unbind(0)  # each (bs, heads, seq_len, head_dim)
+
+        implementation = self.config._attn_implementation
+        if output_attentions or implementation in (None, "eager"):
+            attention = eager_attention_forward  # only eager materialises the weights
+        else:
+            attention = ALL_ATTENTION_FUNCTIONS[implementation]
+        output, weights = attention(
+            self,
+            query,
+            key,
+            value,
+            attention_mask,
+            scaling=self.scaling,
+            dropout=self.config.attention_probs_dropout_prob if self.training else 0.0,
+        )
+        output = output.reshape(bs, seq_len, hidden)  # merge heads
+        return self.projection_act(self.out_proj(output)), weights
+
+
+class SinCosClsFeedForward(nn.Module):
+    """Dense(intermediate, act) then Dense(hidden)."""
+
+    def __init__(self, config: SinCosClsConfig):
+        super().__init__()
+        self.intermediate = nn.Linear(config.hidden_size, config.intermediate_size)
+        self.act = ACT2FN[config.hidden_act]
+        self.output = nn.Linear(config.intermediate_size, config.hidden_size)
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        return self.output(self.act(self.intermediate(hidden_states)))
+
+
+class SinCosClsBlock(GradientCheckpointingLayer):
+    """Attention and feed-forward, each with dropout, residual add and LayerNorm (rule 5)."""
+
+    def __init__(self, config: SinCosClsConfig):
+        super().__init__()
+        self.pre_norm = config.layer_norm_position == "pre"
+        self.attention = SinCosClsSelfAttention(config)
+        self.attention_norm = SinCosClsLayerNorm(config.hidden_size, config.layer_norm_eps, config.layer_norm_affine)
+        self.feed_forward = SinCosClsFeedForward(config)
+        self.output_norm = SinCosClsLayerNorm(config.hidden_size, config.layer_norm_eps, config.layer_norm_affine)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+
+    def forward(self, hidden_states, attention_mask=None, output_attentions=False):
+        if self.pre_norm:  # x + f(LN(x)): the fix the blog suggests (rule 9)
+            attended, weights = self.attention(self.attention_norm(hidden_states), attention_mask, output_attentions)
+            hidden_states = hidden_states + self.dropout(attended)
+            hidden_states = hidden_states + self.dropout(self.feed_forward(self.output_norm(hidden_states)))
+        else:  # LN(x + f(x)): the blog
+            attended, weights = self.attention(hidden_states, attention_mask, output_attentions)
+            hidden_states = self.attention_norm(hidden_states + self.dropout(attended))
+            hidden_states = self.output_norm(hidden_states + self.dropout(self.feed_forward(hidden_states)))
+        return hidden_states, weights
+
+
+# Module paths inside a saved folder, where the code files sit beside config.json.
+_AUTO_MAP = {
+    "AutoConfig": "configuration_sincos_cls.SinCosClsConfig",
+    "AutoModel": "modeling_sincos_cls.SinCosClsModel",
+    "AutoModelForSequenceClassification": "modeling_sincos_cls.SinCosClsForSequenceClassification",
+}
+
+
+class SinCosClsPreTrainedModel(PreTrainedModel):
+    """Weight init, attention dispatch and loading for the models below."""
+
+    config_class = SinCosClsConfig
+    base_model_prefix = "model"
+    supports_gradient_checkpointing = True
+    _supports_sdpa = True
+    _no_split_modules = ["SinCosClsBlock"]
+
+    @torch.no_grad()
+    def _init_weights(self, module):
+        """The blog's Keras initialisers: glorot-normal attention kernels, glorot-uniform Dense
+        kernels, zero biases; normal(initializer_range) word vectors with a zero ``[PAD]`` row."""
+        if isinstance(module, nn.Linear):
+            split = getattr(module, "glorot_normal_split", None)
+            if split:  # attention: glorot-normal per (hidden, hidden) kernel, as if Wq, Wk, Wv were apart
+                init.normal_(module.weight, mean=0.0, std=(2.0 / (module.in_features + module.out_features / split)) ** 0.5)
+            else:
+                init.xavier_uniform_(module.weight)
+            if module.bias is not None:
+                init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            init.normal_(module.weight, mean=0.0, std=self.config.initializer_range)
+            pad = self.config.pad_token_id
+            if pad is not None and module is self.get_input_embeddings() and not getattr(
+                module.weight, "_is_hf_initialized", False
+            ):
+                module.weight[pad].zero_()
+        elif isinstance(module, SinCosClsLayerNorm) and module.weight is not None:
+            init.ones_(module.weight)
+            init.zeros_(module.bias)
+
+    def save_pretrained(self, save_directory, *args, **kwargs):
+        """Save as transformers does, with an ``auto_map`` naming the config and both models, so
+        one folder (or Hub repo) serves AutoModel and AutoModelForSequenceClassification."""
+        self.config.auto_map = {**(getattr(self.config, "auto_map", None) or {}), **_AUTO_MAP}
+        return super().save_pretrained(save_directory, *args, **kwargs)
+
+    def set_pretrained_embeddings(self, matrix, trainable: bool = True) -> None:
+        """Copy a (vocab_size, embedding_size) matrix, e.g. GloVe rows, into the word embeddings."""
+        weight = self.get_input_embeddings().weight
+        tensor = torch.as_tensor(np.asarray(matrix) if not torch.is_tensor(matrix) else matrix)
+        if tuple(tensor.shape) != tuple(weight.shape):
+            raise ValueError(
+                f"embedding matrix has shape {tuple(tensor.shape)}, but the model's word embeddings are "
+                f"(vocab_size={weight.shape[0]}, embedding_size={weight.shape[1]})"
+            )
+        if not torch.isfinite(tensor).all():
+            raise ValueError("embedding matrix holds NaN or infinite values")
+        with torch.no_grad():
+            weight.copy_(tensor.to(dtype=weight.dtype, device=weight.device))
+        weight.requires_grad_(trainable)
+
+
+class SinCosClsModel(SinCosClsPreTrainedModel):
+    """The encoder: embeddings, N blocks, and the pooled sum of the last blocks (rules 1-7)."""
+
+    def __init__(self, config: SinCosClsConfig):
+        super().__init__(config)
+        self.embeddings = SinCosClsEmbeddings(config)
+        self.layers = nn.ModuleList([SinCosClsBlock(config) for _ in range(config.num_hidden_layers)])
+        # Pre-LN leaves the residual stream un-normalised; a last LayerNorm puts it back on scale.
+        self.final_norm = (
+            SinCosClsLayerNorm(config.hidden_size, config.layer_norm_eps, config.layer_norm_affine)
+            if config.layer_norm_position == "pre"
+            else None
+        )
+        self.gradient_checkpointing = False
+        self.post_init()
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.embeddings.word_embeddings
+
+    def set_input_embeddings(self, value: nn.Embedding):
+        self.embeddings.word_embeddings = value
+
+    def _check_inputs(self, input_ids, inputs_embeds, attention_mask, token_type_ids):
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("pass exactly one of input_ids or inputs_embeds")
+        shape = tuple(input_ids.shape if input_ids is not None else inputs_embeds.shape[:2])
+        if len(shape) != 2:
+            raise ValueError(f"input_ids must be 2-D (batch, seq_len); got shape {tuple(input_ids.shape)}")
+        if shape[1] > self.config.max_position_embeddings:
+            raise ValueError(
+                f"sequence length {shape[1]} exceeds max_position_embeddings="
+                f"{self.config.max_position_embeddings}; truncate the input (tokenizer(..., truncation=True))"
+            )
+        if input_ids is not None and input_ids.numel():
+            low, high = int(input_ids.min()), int(input_ids.max())
+            if low < 0 or high >= self.config.vocab_size:
+                bad = low if low < 0 else high
+                raise ValueError(f"input_ids holds id {bad}, outside [0, vocab_size={self.config.vocab_size})")
+        for name, tensor in (("attention_mask", attention_mask), ("token_type_ids", token_type_ids)):
+            if tensor is not None and tuple(tensor.shape) != shape:
+                raise ValueError(f"{name} has shape {tuple(tensor.shape)}, input_ids has {shape}")
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.LongTensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> BaseModelOutputWithPooling | tuple:
+        """``last_hidden_state`` is the last block's output; ``pooler_output`` is the mean over
+        positions of the sum of the last ``pooling_layers`` blocks' outputs (rule 7)."""
+        output_attentions = output_attentions if output_attentions is not None else self.config.output_attentions
+        output_hidden_states = (
+            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
+        )
+        return_dict = return_dict if return_dict is not None else getattr(self.config, "return_dict", True)
+        self._check_inputs(input_ids, inputs_embeds, attention_mask, token_type_ids)
+        if token_type_ids is not None and self.config.type_vocab_size:
+            if int(token_type_ids.min()) < 0 or int(token_type_ids.max()) >= self.config.type_vocab_size:
+                raise ValueError(f"token_type_ids must lie in [0, type_vocab_size={self.config.type_vocab_size})")
+
+        hidden_states = self.embeddings(input_ids, token_type_ids, inputs_embeds)  # (bs, seq_len, hidden)
+
+        # Rule 7: the blog masks nothing. With mask_padding the mask is built once here and
+        # shared by every block; a batch without padding needs none.
+        keep = None
+        if self.config.mask_padding and attention_mask is not None and not bool(attention_mask.all()):
+            keep = attention_mask.to(hidden_states.dtype)  # (bs, seq_len), 1 = real token
+        additive_mask = None
+        if keep is not None:
+            additive_mask = (1.0 - keep)[:, None, None, :] * torch.finfo(hidden_states.dtype).min  # (bs, 1, 1, seq_len)
+
+        all_hidden_states = (hidden_states,) if output_hidden_states else None
+        all_attentions = () if output_attentions else None
+        pooled_sum = None
+        first_pooled = len(self.layers) - self.config.pooling_layers
+        for index, block in enumerate(self.layers):
+            hidden_states, weights = block(hidden_states, additive_mask, output_attentions)
+            if index >= first_pooled:  # rule 7: Add([O4, O5, O6])
+                pooled_sum = hidden_states if pooled_sum is None else pooled_sum + hidden_states
+            if output_hidden_states:
+                all_hidden_states += (hidden_states,)
+            if output_attentions:
+                all_attentions += (weights,)
+
+        if self.final_norm is not None:
+            hidden_states = self.final_norm(hidden_states)
+            pooled_sum = self.final_norm(pooled_sum)
+        if keep is None:  # GlobalAveragePooling1D
+            pooled = pooled_sum.mean(dim=1)
+        else:  # mean over real tokens only
+            pooled = (pooled_sum * keep[..., None]).sum(dim=1) / keep.sum(dim=1, keepdim=True).clamp(min=1.0)
+
+        if not return_dict:
+            return tuple(v for v in (hidden_states, pooled, all_hidden_states, all_attentions) if v is not None)
+        return BaseModelOutputWithPooling(
+            last_hidden_state=hidden_states,
+            pooler_output=pooled,
+            hidden_states=all_hidden_states,
+            attentions=all_attentions,
+        )
+
+
+class SinCosClsForSequenceClassification(SinCosClsPreTrainedModel):
+    """The encoder with dropout and a linear classifier on the pooled vector (rule 8).
+
+    The blog's softmax lives in the loss (and in ``pipeline``), as in every transformers head.
+    """
+
+    def __init__(self, config: SinCosClsConfig):
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.model = SinCosClsModel(config)
+        self.dropout = nn.Dropout(config.classifier_dropout)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.LongTensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> SequenceClassifierOutput | tuple:
+        """Logits over ``num_labels``; with ``labels``, the loss that ``config.problem_type`` names."""
+        return_dict = return_dict if return_dict is not None else getattr(self.config, "return_dict", True)
+        outputs = self.model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+        )
+        logits = self.classifier(self.dropout(outputs.pooler_output))  # (bs, num_labels)
+        loss = self._loss(logits, labels) if labels is not None else None
+        if not return_dict:
+            rest = tuple(v for v in (outputs.hidden_states, outputs.attentions) if v is not None)
+            return ((loss,) if loss is not None else ()) + (logits,) + rest
+        return SequenceClassifierOutput(
+            loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
+        )
+
+    def _loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        if self.config.problem_type is None:
+            if self.num_labels == 1:
+                self.config.problem_type = "regression"
+            elif labels.dtype in (torch.long, torch.int):
+                self.config.problem_type = "single_label_classification"
+            else:
+                self.config.problem_type = "multi_label_classification"
+        problem = self.config.problem_type
+        if problem == "regression":
+            return F.mse_loss(logits.squeeze(-1), labels.to(logits.dtype).view(-1)) if self.num_labels == 1 else (
+                F.mse_loss(logits, labels.to(logits.dtype))
+            )
+        if problem == "single_label_classification":
+            labels = labels.view(-1)
+            if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= self.num_labels):
+                bad = int(labels.min()) if int(labels.min()) < 0 else int(labels.max())
+                raise ValueError(f"label {bad} is outside [0, num_labels={self.num_labels})")
+            return F.cross_entropy(logits.view(-1, self.num_labels), labels)
+        if problem == "multi_label_classification":
+            if tuple(labels.shape) != tuple(logits.shape):
+                raise ValueError(
+                    f"multi-label labels must have shape {tuple(logits.shape)} (one 0/1 column per label); "
+                    f"got {tuple(labels.shape)}"
+                )
+            return F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype))
+        raise ValueError(f"config.problem_type={problem!r} is not one of regression, "
+                         "single_label_classification, multi_label_classification")
+
+
+__all__ = [
+    "sinusoidal_position_encoding",
+    "SinCosClsPreTrainedModel",
+    "SinCosClsModel",
+    "SinCosClsForSequenceClassification",
+]
