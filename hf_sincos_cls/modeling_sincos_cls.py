@@ -13,6 +13,7 @@ from transformers import PreTrainedModel
 from transformers.activations import ACT2FN
 from transformers.modeling_outputs import BaseModelOutputWithPooling, SequenceClassifierOutput
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+from transformers.utils import logging
 
 try:  # transformers >= 5: these skip tensors already loaded from a checkpoint
     from transformers import initialization as init
@@ -25,6 +26,8 @@ except ImportError:  # transformers < 4.52
     GradientCheckpointingLayer = nn.Module
 
 from .configuration_sincos_cls import SinCosClsConfig
+
+logger = logging.get_logger(__name__)
 
 
 def sinusoidal_position_encoding(length: int, dim: int, device=None, dtype=torch.float32) -> torch.Tensor:
@@ -259,25 +262,44 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
     def set_input_embeddings(self, value: nn.Embedding):
         self.embeddings.word_embeddings = value
 
-    def _check_inputs(self, input_ids, inputs_embeds, attention_mask, token_type_ids):
+    def _prepare_inputs(self, input_ids, inputs_embeds, attention_mask, token_type_ids):
+        """Validate the inputs with errors that name the problem; define the edge cases: a
+        sequence longer than ``max_position_embeddings`` is cut there with a warning, and an
+        empty one reads as a single masked ``[PAD]`` (its pooled vector is zero)."""
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("pass exactly one of input_ids or inputs_embeds")
-        shape = tuple(input_ids.shape if input_ids is not None else inputs_embeds.shape[:2])
-        if len(shape) != 2:
-            raise ValueError(f"input_ids must be 2-D (batch, seq_len); got shape {tuple(input_ids.shape)}")
-        if shape[1] > self.config.max_position_embeddings:
-            raise ValueError(
-                f"sequence length {shape[1]} exceeds max_position_embeddings="
-                f"{self.config.max_position_embeddings}; truncate the input (tokenizer(..., truncation=True))"
+        given = input_ids if input_ids is not None else inputs_embeds
+        if given.dim() != (2 if input_ids is not None else 3):
+            raise ValueError(f"input_ids must be 2-D (batch, seq_len); got shape {tuple(given.shape)}")
+        shape = tuple(given.shape[:2])
+        for name, tensor in (("attention_mask", attention_mask), ("token_type_ids", token_type_ids)):
+            if tensor is not None and tuple(tensor.shape) != shape:
+                raise ValueError(f"{name} has shape {tuple(tensor.shape)}, input_ids has {shape}")
+        limit = self.config.max_position_embeddings
+        if shape[1] > limit:
+            logger.warning_once(
+                f"input of {shape[1]} tokens cut to max_position_embeddings={limit}; "
+                "pass truncation=True to the tokenizer or pipeline to choose where"
             )
+            input_ids, inputs_embeds, attention_mask, token_type_ids = (
+                t[:, :limit] if t is not None else None for t in (input_ids, inputs_embeds, attention_mask, token_type_ids)
+            )
+        if shape[1] == 0:
+            pad = self.config.pad_token_id or 0
+            device = given.device
+            input_ids = torch.full((shape[0], 1), pad, dtype=torch.long, device=device) if input_ids is not None else None
+            inputs_embeds = inputs_embeds.new_zeros(shape[0], 1, inputs_embeds.shape[-1]) if inputs_embeds is not None else None
+            attention_mask = torch.zeros(shape[0], 1, dtype=torch.long, device=device)
+            token_type_ids = None
         if input_ids is not None and input_ids.numel():
             low, high = int(input_ids.min()), int(input_ids.max())
             if low < 0 or high >= self.config.vocab_size:
                 bad = low if low < 0 else high
                 raise ValueError(f"input_ids holds id {bad}, outside [0, vocab_size={self.config.vocab_size})")
-        for name, tensor in (("attention_mask", attention_mask), ("token_type_ids", token_type_ids)):
-            if tensor is not None and tuple(tensor.shape) != shape:
-                raise ValueError(f"{name} has shape {tuple(tensor.shape)}, input_ids has {shape}")
+        if token_type_ids is not None and self.config.type_vocab_size and token_type_ids.numel():
+            if int(token_type_ids.min()) < 0 or int(token_type_ids.max()) >= self.config.type_vocab_size:
+                raise ValueError(f"token_type_ids must lie in [0, type_vocab_size={self.config.type_vocab_size})")
+        return input_ids, inputs_embeds, attention_mask, token_type_ids
 
     def forward(
         self,
@@ -297,10 +319,9 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
             output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
         )
         return_dict = return_dict if return_dict is not None else getattr(self.config, "return_dict", True)
-        self._check_inputs(input_ids, inputs_embeds, attention_mask, token_type_ids)
-        if token_type_ids is not None and self.config.type_vocab_size:
-            if int(token_type_ids.min()) < 0 or int(token_type_ids.max()) >= self.config.type_vocab_size:
-                raise ValueError(f"token_type_ids must lie in [0, type_vocab_size={self.config.type_vocab_size})")
+        input_ids, inputs_embeds, attention_mask, token_type_ids = self._prepare_inputs(
+            input_ids, inputs_embeds, attention_mask, token_type_ids
+        )
 
         hidden_states = self.embeddings(input_ids, token_type_ids, inputs_embeds)  # (bs, seq_len, hidden)
 

@@ -284,10 +284,28 @@ def test_invalid_config_raises_value_error_naming_the_field(field, value):
         tiny_config(**{field: value})
 
 
-def test_too_long_input_raises_clear_error():
-    model = SinCosClsModel(tiny_config(max_position_embeddings=8))
-    with pytest.raises(ValueError, match="max_position_embeddings=8"):
-        model(input_ids=torch.ones(1, 9, dtype=torch.long))
+def test_too_long_input_is_cut_to_max_positions_with_a_warning(caplog):
+    from transformers.utils import logging as hf_logging
+
+    model = SinCosClsModel(tiny_config(max_position_embeddings=8)).eval()
+    ids = torch.randint(4, 40, (1, 12))
+    hf_logging.enable_propagation()
+    try:
+        with caplog.at_level("WARNING"):
+            out = model(input_ids=ids)
+    finally:
+        hf_logging.disable_propagation()
+    assert "input of 12 tokens cut to max_position_embeddings=8" in caplog.text
+    assert torch.equal(out.pooler_output, model(input_ids=ids[:, :8]).pooler_output)
+    assert out.last_hidden_state.shape[1] == 8
+
+
+def test_empty_input_pools_to_zero_alone_and_in_a_batch():
+    model = SinCosClsForSequenceClassification(tiny_config()).eval()
+    alone = model(input_ids=torch.zeros(1, 0, dtype=torch.long), attention_mask=torch.zeros(1, 0, dtype=torch.long))
+    batched = model(input_ids=torch.tensor([[0, 0, 0], [4, 5, 6]]), attention_mask=torch.tensor([[0, 0, 0], [1, 1, 1]]))
+    assert torch.allclose(alone.logits[0], model.classifier.bias, atol=1e-6)
+    assert torch.allclose(batched.logits[0], model.classifier.bias, atol=1e-6)
 
 
 def test_out_of_vocabulary_id_raises_clear_error():
