@@ -1,0 +1,410 @@
+"""The run_glue-style job: load a corpus, build or load the model, train, evaluate, predict,
+and leave a folder that ``pipeline`` loads, with metrics, plots and a model card.
+
+``scripts/run_glue_style.py`` parses arguments into the dataclasses below and calls ``run``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import transformers
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    DataCollatorWithPadding,
+    EarlyStoppingCallback,
+    TrainingArguments,
+    default_data_collator,
+    set_seed,
+)
+
+from .configuration_sincos_cls import SinCosClsConfig
+from .training import SinCosClsTrainer, last_complete_checkpoint
+
+logger = logging.getLogger(__name__)
+
+# What `python scripts/run_glue_style.py` with no arguments runs: the CPU recipe measured in
+# model_card.md, on Rotten Tomatoes with GloVe 6B 50d.
+DEFAULT_ARGS = [
+    "--corpus", "rotten_tomatoes",
+    "--output_dir", "outputs/rotten_tomatoes",
+    "--do_train", "--do_eval", "--do_predict",
+    "--num_train_epochs", "4",
+    "--learning_rate", "5e-4",
+    "--embedding_learning_rate", "3e-3",
+    "--warmup_steps", "0.1",
+    "--weight_decay", "0.01",
+    "--per_device_train_batch_size", "32",
+    "--per_device_eval_batch_size", "128",
+    "--eval_strategy", "epoch",
+    "--save_strategy", "epoch",
+    "--save_total_limit", "2",
+    "--load_best_model_at_end",
+    "--metric_for_best_model", "accuracy",
+    "--logging_steps", "25",
+    "--report_to", "none",
+    "--seed", "42",
+]
+
+
+@dataclass
+class ModelArguments:
+    """Which model to train: a saved one, or a new one built from these config fields."""
+
+    model_name_or_path: str | None = field(
+        default=None, metadata={"help": "A folder or Hub id to continue from; omit to build a new model."}
+    )
+    trust_remote_code: bool = field(default=False, metadata={"help": "Load Hub code for --model_name_or_path."})
+    glove: str = field(
+        default="glove.6B.50d",
+        metadata={"help": "Word vectors for a new model: a GloVe/word2vec text file (.txt, .txt.gz, .zip member), "
+                          "'glove.6B.50d' (from PyPI), or 'none' for random initialisation."},
+    )
+    embedding_learning_rate: float | None = field(
+        default=None, metadata={"help": "A separate learning rate for the word embeddings (default: --learning_rate)."}
+    )
+    warmup_hold_steps: float = field(
+        default=0, metadata={"help": "Steps (or a ratio below 1) held at the peak rate after warm-up (SPEC rule 9)."}
+    )
+    tokenizer_max_vocab: int = field(default=30000, metadata={"help": "Largest vocabulary for a new tokenizer."})
+    tokenizer_min_frequency: int = field(default=1, metadata={"help": "Rarest word kept in a new tokenizer."})
+    char_level: bool = field(default=False, metadata={"help": "Character-level tokens (Chinese, Japanese, ...)."})
+    hidden_size: int = field(default=128, metadata={"help": "d_model (the blog: 512)."})
+    num_hidden_layers: int = field(default=2, metadata={"help": "Encoder blocks (the blog: 6)."})
+    num_attention_heads: int = field(default=4, metadata={"help": "Heads (the blog: 8)."})
+    intermediate_size: int = field(default=512, metadata={"help": "Feed-forward width (the blog: 4 * d_model)."})
+    hidden_act: str = field(default="relu")
+    hidden_dropout_prob: float = field(default=0.1)
+    attention_probs_dropout_prob: float = field(default=0.0)
+    classifier_dropout: float = field(default=0.1)
+    layer_norm_eps: float = field(default=1e-14)
+    max_position_embeddings: int = field(default=512)
+    attention_projection_act: str = field(default="relu", metadata={"help": "'relu' (the blog) or 'none'."})
+    layer_norm_affine: bool = field(default=False, metadata={"help": "Learned LayerNorm gain and bias."})
+    layer_norm_position: str = field(default="post", metadata={"help": "'post' (the blog) or 'pre'."})
+    pooling_layers: int = field(default=2, metadata={"help": "Sum this many last blocks before pooling."})
+    mask_padding: bool = field(default=True, metadata={"help": "Keep padding out of attention and pooling."})
+    type_vocab_size: int | None = field(
+        default=None, metadata={"help": "Segment embeddings; default 2 for sentence pairs, else 0."}
+    )
+
+    def config_fields(self) -> dict:
+        """The SinCosClsConfig fields these arguments set."""
+        names = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "hidden_act",
+                 "hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout", "layer_norm_eps",
+                 "max_position_embeddings", "layer_norm_affine", "layer_norm_position", "pooling_layers",
+                 "mask_padding")
+        values = {name: getattr(self, name) for name in names}
+        act = self.attention_projection_act
+        values["attention_projection_act"] = None if act.lower() in ("none", "null", "") else act
+        return values
+
+
+@dataclass
+class DataTrainingArguments:
+    """Which data, and how it becomes model inputs (run_glue's names where the meaning is the same)."""
+
+    corpus: str | None = field(default=None, metadata={"help": "An offline corpus: rotten_tomatoes or bbc_news."})
+    task_name: str | None = field(default=None, metadata={"help": "A GLUE task (from the Hub): cola, sst2, ..."})
+    dataset_name: str | None = field(default=None, metadata={"help": "A dataset on the Hub."})
+    dataset_config_name: str | None = field(default=None)
+    train_file: str | None = field(default=None, metadata={"help": "A csv or json/jsonl training file."})
+    validation_file: str | None = field(default=None)
+    test_file: str | None = field(default=None)
+    text_column_names: str | None = field(
+        default=None, metadata={"help": "Text column(s) of local files, comma-separated (two for sentence pairs)."}
+    )
+    label_column_name: str = field(default="label")
+    max_seq_length: int = field(default=128, metadata={"help": "Longer inputs are truncated."})
+    pad_to_max_length: bool = field(
+        default=False, metadata={"help": "Pad every input to max_seq_length, as the blog does (slow)."}
+    )
+    max_train_samples: int | None = field(default=None)
+    max_eval_samples: int | None = field(default=None)
+    max_predict_samples: int | None = field(default=None)
+    length_grouping: bool = field(
+        default=True, metadata={"help": "Batch examples of similar length together (with dynamic padding)."}
+    )
+    early_stopping_patience: int | None = field(
+        default=None, metadata={"help": "Stop after this many evaluations without improvement."}
+    )
+
+    def source(self):
+        """The one data source named, or a clear error."""
+        named = [name for name in ("corpus", "task_name", "dataset_name") if getattr(self, name)]
+        if self.train_file or self.validation_file or self.test_file:
+            named.append("train_file/validation_file/test_file")
+        if len(named) != 1:
+            raise ValueError(
+                "name exactly one data source: --corpus, --task_name, --dataset_name, or local files "
+                f"(--train_file ...); got {named or 'none'}"
+            )
+        return named[0]
+
+
+def parse_args(argv: list[str] | None = None):
+    """Parse flags (or one JSON file of arguments) into the three dataclasses; no flags at all
+    means the embedded default job (``DEFAULT_ARGS``)."""
+    from transformers import HfArgumentParser
+
+    argv = sys.argv[1:] if argv is None else argv
+    parser = HfArgumentParser((ModelArguments, DataTrainingArguments, TrainingArguments))
+    if len(argv) == 1 and argv[0].endswith(".json"):
+        path = Path(argv[0])
+        if not path.is_file():
+            raise FileNotFoundError(f"argument file {path} does not exist")
+        return parser.parse_json_file(json_file=str(path.resolve()))
+    return parser.parse_args_into_dataclasses(args=argv or DEFAULT_ARGS)
+
+
+def _load_data(data_args: DataTrainingArguments):
+    from .data import load_corpus
+
+    kind = data_args.source()
+    columns = data_args.text_column_names.split(",") if data_args.text_column_names else None
+    if kind == "corpus":
+        return load_corpus(data_args.corpus)
+    if kind == "task_name":
+        return load_corpus(f"glue/{data_args.task_name}")
+    if kind == "dataset_name":
+        return load_corpus(data_args.dataset_name, data_args.dataset_config_name, text_columns=columns,
+                           label_column=data_args.label_column_name)
+    files = {split: getattr(data_args, f"{split}_file") for split in ("train", "validation", "test")}
+    return load_corpus({split: path for split, path in files.items() if path}, text_columns=columns,
+                       label_column=data_args.label_column_name)
+
+
+def _limit(dataset, n: int | None):
+    return dataset.select(range(min(n, len(dataset)))) if n is not None else dataset
+
+
+def _setup_logging(training_args: TrainingArguments) -> None:
+    logging.basicConfig(format="%(asctime)s - %(levelname)s - %(name)s - %(message)s", datefmt="%H:%M:%S",
+                        handlers=[logging.StreamHandler(sys.stdout)], force=True)
+    level = logging.INFO if training_args.should_log else logging.WARNING
+    logging.getLogger("hf_sincos_cls").setLevel(level)
+    logger.setLevel(level)
+    transformers.utils.logging.set_verbosity_warning()
+
+
+def _check_splits(raw, training_args: TrainingArguments) -> None:
+    """Fail before any training when a requested split is missing or empty."""
+    needed = {"train": training_args.do_train, "validation": training_args.do_eval, "test": training_args.do_predict}
+    for split, wanted in needed.items():
+        if not wanted:
+            continue
+        if split not in raw:
+            flag = {"train": "--do_train", "validation": "--do_eval", "test": "--do_predict"}[split]
+            raise ValueError(f"{flag} needs a '{split}' split; the data has {sorted(raw)}")
+        if len(raw[split]) == 0:
+            raise ValueError(f"the '{split}' split is empty")
+    if not any(needed.values()):
+        raise ValueError("nothing to do: pass --do_train, --do_eval and/or --do_predict")
+
+
+def _texts(split, columns):
+    """Every text of a split, pair column included, as one stream."""
+    return (text for column in (columns.text, columns.text_pair) if column for text in split[column])
+
+
+def _build_tokenizer(model_args, data_args, raw, columns):
+    from .tokenization import build_tokenizer
+
+    return build_tokenizer(
+        _texts(raw["train"], columns),
+        max_vocab_size=model_args.tokenizer_max_vocab,
+        min_frequency=model_args.tokenizer_min_frequency,
+        char_level=model_args.char_level,
+        model_max_length=max(model_args.max_position_embeddings, data_args.max_seq_length),
+    )
+
+
+def _build_model(model_args, data_args, tokenizer, columns, train_texts):
+    """A new model from the config flags, GloVe-initialised unless --glove none; returns it
+    with the vectors' coverage of the vocabulary and of the training tokens (None without)."""
+    from .modeling_sincos_cls import SinCosClsForSequenceClassification
+
+    labels = columns.label_names
+    fields = model_args.config_fields()
+    fields["max_position_embeddings"] = max(fields["max_position_embeddings"], data_args.max_seq_length)
+    type_vocab = model_args.type_vocab_size
+    config = SinCosClsConfig(
+        vocab_size=len(tokenizer),
+        pad_token_id=tokenizer.pad_token_id,
+        type_vocab_size=(2 if columns.text_pair else 0) if type_vocab is None else type_vocab,
+        num_labels=1 if columns.is_regression else len(labels),
+        problem_type="regression" if columns.is_regression else "single_label_classification",
+        **({} if columns.is_regression else {
+            "id2label": dict(enumerate(labels)), "label2id": {name: i for i, name in enumerate(labels)}}),
+        **fields,
+    )
+    if model_args.glove.lower() == "none":
+        return SinCosClsForSequenceClassification(config), None
+    from .glove import build_model_with_word_vectors
+
+    return build_model_with_word_vectors(config, tokenizer, model_args.glove, texts=train_texts)
+
+
+def _load_model(model_args, columns):
+    """A saved model to continue from; its labels must be the data's."""
+    model = AutoModelForSequenceClassification.from_pretrained(
+        model_args.model_name_or_path, trust_remote_code=model_args.trust_remote_code
+    )
+    if not columns.is_regression:
+        saved = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        if saved != list(columns.label_names):
+            raise ValueError(
+                f"{model_args.model_name_or_path} was trained for labels {saved}, the data has "
+                f"{list(columns.label_names)}; train a new model, or relabel the data to match"
+            )
+    return model
+
+
+def _tokenize(raw, tokenizer, columns, data_args):
+    padding = "max_length" if data_args.pad_to_max_length else False
+
+    def encode(batch):
+        pairs = (batch[columns.text_pair],) if columns.text_pair else ()
+        return tokenizer(batch[columns.text], *pairs, padding=padding, truncation=True,
+                         max_length=data_args.max_seq_length)
+
+    text_columns = [c for c in (columns.text, columns.text_pair) if c]
+    return raw.map(encode, batched=True, remove_columns=text_columns, desc="Tokenizing")
+
+
+def run(model_args: ModelArguments, data_args: DataTrainingArguments, training_args: TrainingArguments,
+        callbacks: list | None = None) -> dict:
+    """The whole job; returns every metric it saved. ``callbacks`` are added to the Trainer's."""
+    from .data import corpus_columns
+    from .metrics import build_compute_metrics
+    from .model_card import write_model_card
+    from .plots import plot_confusion_matrix, plot_training_curves
+
+    _setup_logging(training_args)
+    if data_args.length_grouping and not data_args.pad_to_max_length:
+        _enable_length_grouping(training_args)
+    if training_args.ddp_find_unused_parameters is None:  # every parameter takes part in each step
+        training_args.ddp_find_unused_parameters = False
+    set_seed(training_args.seed)
+
+    raw = _load_data(data_args)
+    _check_splits(raw, training_args)
+    columns = corpus_columns(raw)
+    if model_args.model_name_or_path:
+        tokenizer = AutoTokenizer.from_pretrained(model_args.model_name_or_path,
+                                                  trust_remote_code=model_args.trust_remote_code)
+        model = _load_model(model_args, columns)
+        coverage = None
+    else:
+        if "train" not in raw:
+            raise ValueError("a new model needs a 'train' split to build its vocabulary; or pass --model_name_or_path")
+        tokenizer = _build_tokenizer(model_args, data_args, raw, columns)
+        model, coverage = _build_model(model_args, data_args, tokenizer, columns, _texts(raw["train"], columns))
+    logger.info("model: %s parameters, config %s", f"{model.num_parameters():,}", model.config.to_json_string())
+
+    with training_args.main_process_first(desc="tokenizing"):
+        encoded = _tokenize(raw, tokenizer, columns, data_args)
+    train = _limit(encoded["train"], data_args.max_train_samples) if training_args.do_train else None
+    evaluation = _limit(encoded["validation"], data_args.max_eval_samples) if "validation" in encoded else None
+    test = _limit(encoded["test"], data_args.max_predict_samples) if training_args.do_predict else None
+
+    collator = default_data_collator if data_args.pad_to_max_length else DataCollatorWithPadding(tokenizer)
+    callbacks = list(callbacks or [])
+    if data_args.early_stopping_patience:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=data_args.early_stopping_patience))
+    trainer = SinCosClsTrainer(
+        model=model,
+        args=training_args,
+        train_dataset=train,
+        eval_dataset=evaluation if (training_args.do_eval or training_args.eval_strategy != "no") else None,
+        processing_class=tokenizer,
+        data_collator=collator,
+        compute_metrics=build_compute_metrics(columns.is_regression, data_args.task_name),
+        callbacks=callbacks,
+        embedding_learning_rate=model_args.embedding_learning_rate,
+        warmup_hold_steps=model_args.warmup_hold_steps,
+    )
+
+    results: dict = {}
+    output_dir = Path(training_args.output_dir)
+    if training_args.do_train:
+        checkpoint = training_args.resume_from_checkpoint
+        if isinstance(checkpoint, str) and checkpoint.lower() in ("true", "last"):
+            checkpoint = last_complete_checkpoint(output_dir)
+            if checkpoint is None:
+                raise ValueError(f"--resume_from_checkpoint {training_args.resume_from_checkpoint}: "
+                                 f"no complete checkpoint-* folder in {output_dir}")
+        elif checkpoint is not None and not Path(checkpoint).is_dir():
+            raise FileNotFoundError(f"--resume_from_checkpoint {checkpoint}: no such folder")
+        train_result = trainer.train(resume_from_checkpoint=checkpoint)
+        trainer.save_model()
+        metrics = {**train_result.metrics, "train_samples": len(train)}
+        trainer.log_metrics("train", metrics)
+        trainer.save_metrics("train", metrics)
+        trainer.save_state()
+        results.update({f"train_{k}" if not k.startswith("train") else k: v for k, v in metrics.items()})
+
+    plots = {}
+    if training_args.do_eval:
+        output = trainer.predict(evaluation, metric_key_prefix="eval")
+        metrics = {**output.metrics, "eval_samples": len(evaluation)}
+        trainer.log_metrics("eval", metrics)
+        trainer.save_metrics("eval", metrics)
+        results.update(metrics)
+        if trainer.is_world_process_zero() and not columns.is_regression:
+            plots["confusion_matrix"] = plot_confusion_matrix(
+                output.label_ids, output.predictions.argmax(-1), columns.label_names,
+                output_dir / "confusion_matrix.png", title="validation split")
+
+    if training_args.do_predict:
+        results.update(_predict(trainer, test, columns, output_dir))
+
+    if trainer.is_world_process_zero():
+        metric = None if columns.is_regression else "accuracy"
+        curve = plot_training_curves(trainer.state.log_history, output_dir / "training_curves.png",
+                                     metric=metric or "pearson")
+        if curve is not None:
+            plots["training_curves"] = curve
+        if training_args.do_train:
+            write_model_card(output_dir, model=trainer.model, raw=raw, columns=columns, data_args=data_args,
+                             model_args=model_args, training_args=training_args, results=results, plots=plots,
+                             coverage=coverage)
+    return results
+
+
+def _predict(trainer, test, columns, output_dir: Path) -> dict:
+    """predict_results.txt, and test_results.json when the split carries labels."""
+    labels = np.asarray(test["label"], dtype=np.float64)
+    has_labels = not (np.isnan(labels).any() if columns.is_regression else (labels < 0).any())
+    inputs = test if has_labels else test.remove_columns("label")
+    output = trainer.predict(inputs, metric_key_prefix="test")
+    predictions = output.predictions.squeeze(-1) if columns.is_regression else output.predictions.argmax(-1)
+    results = {}
+    if trainer.is_world_process_zero():
+        with open(output_dir / "predict_results.txt", "w", encoding="utf-8") as handle:
+            handle.write("index\tprediction\n")
+            for index, value in enumerate(predictions):
+                shown = f"{value:.4f}" if columns.is_regression else columns.label_names[int(value)]
+                handle.write(f"{index}\t{shown}\n")
+    if has_labels:
+        metrics = {**output.metrics, "test_samples": len(test)}
+        trainer.log_metrics("test", metrics)
+        trainer.save_metrics("test", metrics)
+        results.update(metrics)
+    return results
+
+
+def _enable_length_grouping(training_args: TrainingArguments) -> None:
+    """Batches of similar length: transformers 5 names it train_sampling_strategy, 4.x group_by_length."""
+    if hasattr(training_args, "train_sampling_strategy"):
+        if training_args.train_sampling_strategy == "random":
+            training_args.train_sampling_strategy = "group_by_length"
+    elif hasattr(training_args, "group_by_length"):
+        training_args.group_by_length = True
