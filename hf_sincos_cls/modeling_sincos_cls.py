@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors import SafetensorError
 from torch import nn
 from transformers import PreTrainedModel
 from transformers.activations import ACT2FN
@@ -194,6 +195,9 @@ class SinCosClsPreTrainedModel(PreTrainedModel):
     supports_gradient_checkpointing = True
     _supports_sdpa = True
     _no_split_modules = ["SinCosClsBlock"]
+    # The loss is the batch mean; Trainer must not scale it as if we divided by a global token
+    # count (it would double the loss and the gradients under 2-process DDP).
+    accepts_loss_kwargs = False
 
     @torch.no_grad()
     def _init_weights(self, module):
@@ -217,6 +221,19 @@ class SinCosClsPreTrainedModel(PreTrainedModel):
         elif isinstance(module, SinCosClsLayerNorm) and module.weight is not None:
             init.ones_(module.weight)
             init.zeros_(module.bias)
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        """transformers' loader, reading weights only from safetensors (nothing is unpickled;
+        pass ``use_safetensors=False`` to allow a ``.bin``), and naming a damaged weights file."""
+        kwargs.setdefault("use_safetensors", True)
+        try:
+            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        except SafetensorError as error:
+            raise OSError(
+                f"the weights of {pretrained_model_name_or_path} could not be read: model.safetensors is damaged "
+                f"or truncated ({error}); save or download it again"
+            ) from error
 
     def save_pretrained(self, save_directory, *args, **kwargs):
         """Save as transformers does, with an ``auto_map`` naming the config and both models, so

@@ -1,0 +1,266 @@
+"""Guarantees for jobs that get killed, teams that use several processes, and inputs from anywhere."""
+
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from conftest import REPO, run_python, tiny_config, tiny_tokenizer
+from safetensors.numpy import load_file
+from test_glue_job import SCRIPT, TINY, check_ok, run_script
+from transformers import AutoModelForSequenceClassification, pipeline
+
+from hf_sincos_cls import SinCosClsForSequenceClassification
+from hf_sincos_cls.tokenization import build_tokenizer
+
+# A job of 24 optimizer steps, checkpointed every 8: long enough to kill in the middle.
+JOB = ["--corpus", "bbc_news", "--do_train", "--do_eval", "--glove", "none", "--max_train_samples", "192",
+       "--max_eval_samples", "64", "--max_steps", "24", "--save_strategy", "steps", "--save_steps", "8",
+       "--eval_strategy", "no", "--learning_rate", "1e-3", "--warmup_steps", "0.1", *TINY]
+
+
+def _weights(folder):
+    return load_file(str(folder / "model.safetensors"))
+
+
+def _max_weight_difference(a, b):
+    wa, wb = _weights(a), _weights(b)
+    assert wa.keys() == wb.keys()
+    return max(float(np.abs(wa[k] - wb[k]).max()) for k in wa)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    out = tmp_path_factory.mktemp("plain") / "run"
+    check_ok(run_script(*JOB, "--output_dir", str(out)))
+    return out
+
+
+KILL_AT_STEP_8 = """
+import os, signal, sys
+from transformers import TrainerCallback
+from hf_sincos_cls.glue_job import parse_args, run
+
+class KillAfterCheckpoint(TrainerCallback):
+    def on_save(self, args, state, control, **kwargs):
+        if state.global_step == 8:
+            os.kill(os.getpid(), signal.SIGKILL)  # as a scheduler or the OOM killer would
+
+run(*parse_args(sys.argv[1:]), callbacks=[KillAfterCheckpoint()])
+"""
+
+
+def test_resume_after_sigkill_matches_uninterrupted_run(tmp_path, uninterrupted):
+    out = tmp_path / "killed"
+    killed = subprocess.run([sys.executable, "-c", KILL_AT_STEP_8, *JOB, "--output_dir", str(out)],
+                            capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    assert not (out / "model.safetensors").exists()  # it really died before the end
+
+    # The killed run's folder is intact: its checkpoint loads and its state parses.
+    checkpoint = out / "checkpoint-8"
+    assert json.loads((checkpoint / "trainer_state.json").read_text())["global_step"] == 8
+    AutoModelForSequenceClassification.from_pretrained(checkpoint)
+
+    check_ok(run_script(*JOB, "--output_dir", str(out), "--resume_from_checkpoint", "last"))
+    # Same seed, same data order, RNG states restored from the checkpoint: equal to float32
+    # rounding (measured: 0.0; 1e-6 allows for a different summation order across BLAS builds).
+    assert _max_weight_difference(out, uninterrupted) <= 1e-6
+    resumed = json.loads((out / "eval_results.json").read_text())
+    plain = json.loads((uninterrupted / "eval_results.json").read_text())
+    assert resumed["eval_accuracy"] == plain["eval_accuracy"]
+    assert resumed["eval_loss"] == pytest.approx(plain["eval_loss"], abs=1e-5)
+
+
+def test_resume_skips_a_checkpoint_that_was_not_written_to_the_end(tmp_path, uninterrupted):
+    out = tmp_path / "partial"
+    shutil.copytree(uninterrupted, out)
+    torn = out / "checkpoint-99"
+    torn.mkdir()
+    (torn / "model.safetensors").write_bytes(b"cut")  # trainer_state.json never written
+    from hf_sincos_cls.training import last_complete_checkpoint
+
+    assert last_complete_checkpoint(out) == str(out / "checkpoint-24")
+
+
+def test_resume_from_missing_checkpoint_is_a_clear_error(tmp_path):
+    result = run_script(*JOB, "--output_dir", str(tmp_path / "none"), "--resume_from_checkpoint", "last")
+    assert result.returncode == 2 and "no complete checkpoint" in result.stderr
+
+
+def test_same_seed_gives_same_metrics_and_weights(tmp_path, uninterrupted):
+    again = tmp_path / "again"
+    check_ok(run_script(*JOB, "--output_dir", str(again)))
+    assert _max_weight_difference(again, uninterrupted) == 0.0
+    assert (json.loads((again / "eval_results.json").read_text())["eval_loss"]
+            == json.loads((uninterrupted / "eval_results.json").read_text())["eval_loss"])
+
+
+# Distributed ----------------------------------------------------------------------------
+
+DDP_JOB = ["--corpus", "bbc_news", "--do_train", "--do_eval", "--max_train_samples", "256", "--num_train_epochs", "2",
+           "--save_strategy", "no", "--eval_strategy", "no", "--use_cpu", "--learning_rate", "2e-3",
+           "--embedding_learning_rate", "5e-3", *TINY]
+
+
+def _launch(launcher, out):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1")
+    result = subprocess.run([*launcher, SCRIPT, *DDP_JOB, "--output_dir", str(out)], capture_output=True,
+                            text=True, cwd=REPO, env=env, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    return json.loads((out / "trainer_state.json").read_text())
+
+
+def _single_process_eval(folder, tmp_path):
+    out = tmp_path / "single_eval"
+    check_ok(run_script("--model_name_or_path", str(folder), "--corpus", "bbc_news", "--do_eval", "--max_seq_length",
+                        "64", "--output_dir", str(out), "--report_to", "none", "--per_device_eval_batch_size", "64"))
+    return json.loads((out / "eval_results.json").read_text())
+
+
+def _check_two_process_run(out, state, tmp_path):
+    # 256 examples, 16 per device, 2 processes, 2 epochs: 16 optimizer steps (one process: 32).
+    assert state["global_step"] == 16
+    distributed = json.loads((out / "eval_results.json").read_text())
+    single = _single_process_eval(out, tmp_path)
+    assert distributed["eval_samples"] == single["eval_samples"] == 213
+    assert distributed["eval_accuracy"] == pytest.approx(single["eval_accuracy"], abs=1e-9)
+    # Trainer averages batch-mean losses, and the batches differ between 1 and 2 processes:
+    # measured 1.49506 vs 1.49536, so the loss agrees to 1e-3 relative, not exactly.
+    assert distributed["eval_loss"] == pytest.approx(single["eval_loss"], rel=1e-3)
+
+
+def test_torchrun_two_processes_train_and_evaluate_like_one(tmp_path):
+    out = tmp_path / "torchrun"
+    torchrun = os.path.join(os.path.dirname(sys.executable), "torchrun")
+    state = _launch([torchrun, "--nproc_per_node", "2", "--master_port", "29561"], out)
+    _check_two_process_run(out, state, tmp_path)
+
+
+def test_accelerate_launch_with_repo_config_trains_two_processes(tmp_path):
+    out = tmp_path / "accelerate"
+    accelerate = os.path.join(os.path.dirname(sys.executable), "accelerate")
+    config = os.path.join(REPO, "configs", "accelerate_cpu_2proc.yaml")
+    state = _launch([accelerate, "launch", "--config_file", config, "--main_process_port", "29562"], out)
+    _check_two_process_run(out, state, tmp_path)
+
+
+# Safe loading --------------------------------------------------------------------------
+
+class _Tripwire:
+    """Unpickling this writes a file: proof that a loader ran pickle on our folder."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_pickle_weights_are_never_unpickled(tmp_path):
+    folder = tmp_path / "pickled"
+    SinCosClsForSequenceClassification(tiny_config()).save_pretrained(folder)
+    (folder / "model.safetensors").unlink()
+    marker = tmp_path / "unpickled.txt"
+    with open(folder / "pytorch_model.bin", "wb") as handle:
+        pickle.dump(_Tripwire(str(marker)), handle)
+    with pytest.raises(OSError, match="safetensors"):
+        AutoModelForSequenceClassification.from_pretrained(folder)
+    assert not marker.exists()
+
+
+def test_corrupted_safetensors_is_a_clear_error(tmp_path):
+    folder = tmp_path / "corrupt"
+    SinCosClsForSequenceClassification(tiny_config()).save_pretrained(folder)
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:200])
+    with pytest.raises(OSError, match="model.safetensors is damaged or truncated"):
+        AutoModelForSequenceClassification.from_pretrained(folder)
+
+
+def test_weights_that_do_not_fit_the_config_are_refused(tmp_path):
+    folder = tmp_path / "mismatch"
+    SinCosClsForSequenceClassification(tiny_config()).save_pretrained(folder)
+    config = json.loads((folder / "config.json").read_text())
+    config.update(hidden_size=32, intermediate_size=64)
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(RuntimeError, match="ignore_mismatched_sizes"):
+        AutoModelForSequenceClassification.from_pretrained(folder)
+
+
+def test_new_label_count_reinitialises_only_the_classifier_when_asked(tmp_path):
+    folder = tmp_path / "labels"
+    original = SinCosClsForSequenceClassification(tiny_config(num_labels=3))
+    original.save_pretrained(folder)
+    with pytest.raises(RuntimeError, match="ignore_mismatched_sizes"):
+        AutoModelForSequenceClassification.from_pretrained(folder, num_labels=5)
+    widened = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=5, ignore_mismatched_sizes=True)
+    assert widened.classifier.weight.shape == (5, 16)
+    assert torch.equal(widened.model.layers[0].attention.qkv.weight, original.model.layers[0].attention.qkv.weight)
+
+
+# Bad input through the tokenizer and the pipeline ---------------------------------------
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A saved model + tokenizer trained on a few English words, loaded by pipeline."""
+    folder = tmp_path_factory.mktemp("served") / "model"
+    tokenizer = build_tokenizer(["a good movie", "a bad movie", "the plot is fun", "the acting is dull"],
+                                model_max_length=32)
+    config = tiny_config(vocab_size=len(tokenizer), num_labels=2, max_position_embeddings=32,
+                         id2label={0: "rotten", 1: "fresh"}, label2id={"rotten": 0, "fresh": 1})
+    SinCosClsForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder, pipeline("text-classification", model=str(folder), trust_remote_code=True)
+
+
+ODD_TEXTS = {
+    "empty": "",
+    "whitespace": " \t\n  ",
+    "emoji": "🎬🍿 great 👍",
+    "unknown_characters": "\x00\ufffd\u200b zzqx",
+    "mixed_scripts": "good 电影 фильм فيلم film",
+    "long": "good movie " * 50_000,  # 100,000+ characters, far past 32 positions
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ODD_TEXTS))
+def test_pipeline_returns_a_distribution_for_odd_text(served, kind):
+    _, classify = served
+    scores = classify(ODD_TEXTS[kind], top_k=None)
+    assert sorted(s["label"] for s in scores) == ["fresh", "rotten"]
+    assert sum(s["score"] for s in scores) == pytest.approx(1.0, abs=1e-5)
+    assert all(0.0 <= s["score"] <= 1.0 for s in scores)
+
+
+def test_pipeline_batch_of_odd_texts_matches_one_by_one(served):
+    _, classify = served
+    texts = [ODD_TEXTS[k] for k in ("empty", "emoji", "mixed_scripts", "whitespace")]
+    batched = classify(texts, top_k=None, batch_size=4)
+    for text, scores in zip(texts, batched):
+        alone = classify(text, top_k=None)
+        assert {s["label"]: round(s["score"], 5) for s in scores} == {s["label"]: round(s["score"], 5) for s in alone}
+
+
+def test_pipeline_with_none_in_a_batch_is_a_clear_error(served):
+    _, classify = served
+    with pytest.raises((TypeError, ValueError)) as caught:
+        classify(["a good movie", None])
+    assert "Traceback" not in str(caught.value) and str(caught.value)
+
+
+def test_tokenizer_truncates_long_text_to_model_length(served):
+    folder, _ = served
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    encoded = tokenizer(ODD_TEXTS["long"], truncation=True)
+    assert len(encoded["input_ids"]) == 32
+    assert tokenizer("   ")["input_ids"] == []
+    assert tokenizer("🎬")["input_ids"] == [tokenizer.unk_token_id]
