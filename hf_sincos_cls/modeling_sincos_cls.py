@@ -90,10 +90,11 @@ class SinCosClsEmbeddings(nn.Module):
 
 
 def eager_attention_forward(module, query, key, value, attention_mask, scaling, dropout=0.0, **kwargs):
-    """Softmax(Q K^T * scaling + mask) V, returning (bs, seq_len, heads, head_dim) and the weights."""
+    """Softmax(Q K^T * scaling) V over the keys ``attention_mask`` keeps (a boolean mask, True =
+    attend), returning (bs, seq_len, heads, head_dim) and the weights."""
     scores = torch.matmul(query, key.transpose(2, 3)) * scaling  # (bs, heads, seq_len, seq_len)
     if attention_mask is not None:
-        scores = scores + attention_mask
+        scores = scores.masked_fill(~attention_mask, torch.finfo(scores.dtype).min)
     weights = F.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
     weights = F.dropout(weights, p=dropout, training=module.training)
     output = torch.matmul(weights, value).transpose(1, 2).contiguous()
@@ -346,17 +347,16 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
         # shared by every block; a batch without padding needs none.
         keep = None
         if self.config.mask_padding and attention_mask is not None and not bool(attention_mask.all()):
-            keep = attention_mask.to(hidden_states.dtype)  # (bs, seq_len), 1 = real token
-        additive_mask = None
-        if keep is not None:
-            additive_mask = (1.0 - keep)[:, None, None, :] * torch.finfo(hidden_states.dtype).min  # (bs, 1, 1, seq_len)
+            keep = attention_mask.bool()  # (bs, seq_len), True = real token
+        # Boolean, so sdpa takes it whatever the compute dtype (a float mask must match bf16).
+        key_mask = keep[:, None, None, :] if keep is not None else None  # (bs, 1, 1, seq_len)
 
         all_hidden_states = (hidden_states,) if output_hidden_states else None
         all_attentions = () if output_attentions else None
         pooled_sum = None
         first_pooled = len(self.layers) - self.config.pooling_layers
         for index, block in enumerate(self.layers):
-            hidden_states, weights = block(hidden_states, additive_mask, output_attentions)
+            hidden_states, weights = block(hidden_states, key_mask, output_attentions)
             if index >= first_pooled:  # rule 7: Add([O4, O5, O6])
                 pooled_sum = hidden_states if pooled_sum is None else pooled_sum + hidden_states
             if output_hidden_states:
@@ -370,7 +370,8 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
         if keep is None:  # GlobalAveragePooling1D
             pooled = pooled_sum.mean(dim=1)
         else:  # mean over real tokens only
-            pooled = (pooled_sum * keep[..., None]).sum(dim=1) / keep.sum(dim=1, keepdim=True).clamp(min=1.0)
+            weights = keep.to(pooled_sum.dtype)[..., None]  # (bs, seq_len, 1)
+            pooled = (pooled_sum * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
 
         if not return_dict:
             return tuple(v for v in (hidden_states, pooled, all_hidden_states, all_attentions) if v is not None)

@@ -10,7 +10,9 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, run_python, tiny_config, tiny_tokenizer
+from conftest import REPO, tiny_config
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from safetensors.numpy import load_file
 from test_glue_job import SCRIPT, TINY, check_ok, run_script
 from transformers import AutoModelForSequenceClassification, pipeline
@@ -264,3 +266,13 @@ def test_tokenizer_truncates_long_text_to_model_length(served):
     assert len(encoded["input_ids"]) == 32
     assert tokenizer("   ")["input_ids"] == []
     assert tokenizer("🎬")["input_ids"] == [tokenizer.unk_token_id]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=300))
+def test_pipeline_never_crashes_and_returns_a_distribution_on_any_unicode(served, text):
+    _, classify = served
+    scores = classify(text, top_k=None, truncation=True)
+    assert sorted(s["label"] for s in scores) == ["fresh", "rotten"]
+    assert sum(s["score"] for s in scores) == pytest.approx(1.0, abs=1e-5)
+    assert all(0.0 <= s["score"] <= 1.0 and s["score"] == s["score"] for s in scores)
