@@ -6,11 +6,10 @@ and leave a folder that ``pipeline`` loads, with metrics, plots and a model card
 
 from __future__ import annotations
 
-import json
+import importlib.util
 import logging
-import os
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +48,7 @@ DEFAULT_ARGS = [
     "--load_best_model_at_end",
     "--metric_for_best_model", "accuracy",
     "--logging_steps", "25",
-    "--report_to", "none",
+    "--report_to", "tensorboard" if importlib.util.find_spec("tensorboard") else "none",
     "--seed", "42",
 ]
 

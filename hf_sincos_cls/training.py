@@ -7,11 +7,8 @@ import json
 import logging
 import math
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import torch
 from torch.optim.lr_scheduler import LambdaLR
 from transformers import Trainer, get_cosine_schedule_with_warmup
 

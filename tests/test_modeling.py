@@ -5,7 +5,7 @@ import math
 
 import pytest
 import torch
-from conftest import REPO, run_python, tiny_config, tiny_tokenizer
+from conftest import run_python, tiny_config, tiny_tokenizer
 from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, pipeline
 
 import hf_sincos_cls
