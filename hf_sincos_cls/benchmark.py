@@ -1,0 +1,239 @@
+"""The project's benchmark: accuracy against baselines, the blog's choices one at a time, speed
+against a same-size BERT, and word-vector loading. ``scripts/benchmark.py`` is its command line.
+
+Every figure is measured in the run that reports it; nothing here is a typed-in number.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .glue_job import DEFAULT_ARGS, parse_args, run
+
+# The recommended CPU recipe is DEFAULT_ARGS; each ablation changes one thing.
+ABLATIONS = {
+    "recipe (GloVe, ReLU proj., param-free LN, post-LN, sum of 2, masked, warm-up)": [],
+    "random init instead of GloVe": ["--glove", "none"],
+    "linear Q/K/V/O projections (no ReLU)": ["--attention_projection_act", "none"],
+    "learned LayerNorm gain and bias": ["--layer_norm_affine"],
+    "pre-LN instead of post-LN": ["--layer_norm_position", "pre"],
+    "last block alone instead of sum of 2": ["--pooling_layers", "1"],
+    "unmasked padding (the blog)": ["--mask_padding", "false"],
+    "no warm-up": ["--warmup_steps", "0"],
+    "one learning rate (no separate embedding rate)": ["--embedding_learning_rate", "5e-4"],
+}
+
+QUICK = ["--max_train_samples", "300", "--max_eval_samples", "100", "--max_predict_samples", "100",
+         "--num_train_epochs", "1", "--hidden_size", "32", "--intermediate_size", "64", "--num_attention_heads", "2",
+         "--max_seq_length", "64"]
+
+
+def _mean_std(values: list[float]) -> dict:
+    return {"mean": statistics.fmean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+            "values": values}
+
+
+def train_and_test(corpus: str, seed: int, extra: list[str], quick: bool = False) -> dict:
+    """One run of the recipe (plus ``extra`` flags) on ``corpus``; its test metrics and time."""
+    with tempfile.TemporaryDirectory() as out:
+        args = [*DEFAULT_ARGS, "--corpus", corpus, "--output_dir", out, "--seed", str(seed),
+                "--save_total_limit", "1", "--logging_steps", "100", "--report_to", "none",
+                "--disable_tqdm", "true", *(QUICK if quick else []), *extra]
+        start = time.perf_counter()
+        results = run(*parse_args(args))
+        seconds = time.perf_counter() - start
+    return {"test_accuracy": results["test_accuracy"], "test_macro_f1": results["test_macro_f1"],
+            "eval_accuracy": results["eval_accuracy"], "seconds": seconds}
+
+
+def accuracy_part(seeds=(0, 1, 2), quick: bool = False, corpora=("rotten_tomatoes", "bbc_news")) -> dict:
+    """Our recipe against TF-IDF + LR and NB-weighted LR on the same test splits, over seeds."""
+    from .baselines import run_baselines
+
+    part = {}
+    for corpus in corpora:
+        runs = [train_and_test(corpus, seed, [], quick) for seed in seeds]
+        part[corpus] = {
+            "sincos_cls": {key: _mean_std([r[key] for r in runs]) for key in ("test_accuracy", "test_macro_f1",
+                                                                              "seconds")},
+            "baselines": run_baselines(corpus, seeds=tuple(seeds), **(
+                {"max_train_samples": 300, "max_eval_samples": 100, "max_predict_samples": 100} if quick else {})),
+        }
+    return part
+
+
+def ablation_part(seeds=(0, 1, 2), quick: bool = False, corpus: str = "rotten_tomatoes") -> dict:
+    """The recipe with one of the blog's choices flipped at a time, same seeds and data."""
+    part = {}
+    for name, extra in ABLATIONS.items():
+        runs = [train_and_test(corpus, seed, extra, quick) for seed in seeds]
+        part[name] = {"flags": " ".join(extra), **{key: _mean_std([r[key] for r in runs])
+                                                   for key in ("test_accuracy", "eval_accuracy")}}
+    return part
+
+
+def _corpus_lengths(quick: bool) -> np.ndarray:
+    """Token counts of Rotten Tomatoes training texts under the recipe's tokenizer."""
+    from .data import load_corpus
+    from .tokenization import build_tokenizer
+
+    train = load_corpus("rotten_tomatoes")["train"]
+    texts = list(train["text"])[: 1000 if quick else None]
+    tokenizer = build_tokenizer(texts)
+    return np.array([min(len(ids), 128) for ids in tokenizer(texts)["input_ids"]])
+
+
+def speed_part(quick: bool = False) -> dict:
+    """Side by side with BertForSequenceClassification of the same size, on the same batches
+    (Rotten Tomatoes lengths, dynamic padding, length grouping), each measured in a fresh process."""
+    from .benchmark_speed import encoder_flops_per_token, matmul_peak_flops, measure_isolated
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    lengths = _corpus_lengths(quick)
+    sizes = {"recipe 128x2": (128, 2, 4, 512)} if quick else {
+        "recipe 128x2": (128, 2, 4, 512), "blog 512x6": (512, 6, 8, 2048)}
+    part = {"device": str(device), "threads": torch.get_num_threads(),
+            "matmul_peak_gflops": {"fp32": matmul_peak_flops(device) / 1e9,
+                                   "bf16": matmul_peak_flops(device, torch.bfloat16) / 1e9},
+            "models": {}}
+    rng = np.random.default_rng(0)
+    for label, (hidden, layers, heads, inner) in sizes.items():
+        count = (256 if quick else 2048) // (1 if hidden <= 128 else 4)
+        sample = [int(n) for n in rng.choice(lengths, size=count)]
+        rows = {}
+        for precision in ("fp32", "bf16"):
+            for mode, train in (("train", True), ("inference", False)):
+                for name in ("sincos_cls", "bert"):
+                    result = measure_isolated({
+                        "model": name, "hidden": hidden, "layers": layers, "heads": heads, "inner": inner,
+                        "lengths": sample, "batch_size": 32, "train": train, "precision": precision,
+                        "threads": torch.get_num_threads()})
+                    flops = encoder_flops_per_token(hidden, layers, inner, result["mean_padded_len"])
+                    result["model_gflops"] = flops * (3 if train else 1) * result["padded_tokens_per_s"] / 1e9
+                    rows[f"{name} {mode} {precision}"] = result
+        part["models"][label] = rows
+    part["epoch"] = epoch_padding_part(lengths, quick)
+    return part
+
+
+def epoch_padding_part(lengths: np.ndarray, quick: bool = False) -> dict:
+    """One Rotten Tomatoes training epoch with the blog's fixed padding to 512 against dynamic
+    padding with length grouping (recipe model, batch 32). The padded epoch is timed on a
+    sample of its batches and scaled to the epoch's batch count; the dynamic one is timed whole."""
+    from .benchmark_speed import measure_isolated
+
+    n_batches = int(np.ceil(len(lengths) / 32))
+    common = {"model": "sincos_cls", "hidden": 128, "layers": 2, "heads": 4, "inner": 512, "batch_size": 32,
+              "train": True, "precision": "fp32", "threads": torch.get_num_threads()}
+    dynamic = measure_isolated({**common, "lengths": [int(n) for n in lengths]})
+    sample = 3 if quick else 10
+    fixed = measure_isolated({**common, "lengths": [int(n) for n in lengths[: 32 * sample]], "pad_to": 512,
+                              "group_by_length": False})
+    fixed_epoch = fixed["seconds"] / sample * n_batches
+    return {"batches_per_epoch": n_batches, "fixed_512_epoch_seconds": fixed_epoch, "fixed_512_batches_timed": sample,
+            "dynamic_grouped_epoch_seconds": dynamic["seconds"], "speedup": fixed_epoch / dynamic["seconds"]}
+
+
+def vectors_part(quick: bool = False) -> dict:
+    """Reading GloVe 6B 50d text (400k words) for a 20k vocabulary, against the blog's loader."""
+    from .benchmark_vectors import word_vectors_benchmark
+
+    return word_vectors_benchmark(vocab_size=2000 if quick else 20000, repeats=1 if quick else 3)
+
+
+PARTS = {"accuracy": accuracy_part, "ablation": ablation_part, "speed": speed_part, "vectors": vectors_part}
+
+
+def run_benchmark(parts, quick: bool = False, seeds=(0, 1, 2)) -> dict:
+    """Run the named parts and return one JSON-ready dict."""
+    results = {"machine": {"python": platform.python_version(), "torch": torch.__version__,
+                           "processor": platform.processor() or platform.machine(),
+                           "cpu_threads": torch.get_num_threads()},
+               "quick": quick, "seeds": list(seeds)}
+    for name in parts:
+        start = time.perf_counter()
+        if name in ("accuracy", "ablation"):
+            results[name] = PARTS[name](seeds=seeds, quick=quick)
+        else:
+            results[name] = PARTS[name](quick=quick)
+        results[name + "_seconds"] = time.perf_counter() - start
+    return results
+
+
+def _pm(stat: dict, scale: float = 100.0, digits: int = 1) -> str:
+    return f"{stat['mean'] * scale:.{digits}f} ± {stat['std'] * scale:.{digits}f}"
+
+
+def to_markdown(results: dict) -> str:
+    """The tables a person reads: one per part present in ``results``."""
+    lines = [f"# Benchmark{' (quick smoke run: tiny slices, not results)' if results['quick'] else ''}", "",
+             f"Seeds {results['seeds']}; torch {results['machine']['torch']}, "
+             f"{results['machine']['cpu_threads']} CPU threads.", ""]
+    if "accuracy" in results:
+        lines += ["## Test accuracy (%), mean ± std over seeds", "",
+                  "| corpus | model | accuracy | macro-F1 |", "|---|---|---|---|"]
+        for corpus, part in results["accuracy"].items():
+            ours = part["sincos_cls"]
+            lines.append(f"| {corpus} | sincos_cls (recipe) | {_pm(ours['test_accuracy'])} | "
+                         f"{_pm(ours['test_macro_f1'])} |")
+            for name, base in part["baselines"]["models"].items():
+                label = {"tfidf_logistic_regression": "TF-IDF 1-2-grams + LR",
+                         "nb_logistic_regression": "NB-weighted LR (NBSVM-style)"}.get(name, name)
+                lines.append(f"| {corpus} | {label} | {_pm(base['test_accuracy'])} | {_pm(base['test_macro_f1'])} |")
+        lines.append("")
+    if "ablation" in results:
+        lines += ["## The blog's choices, one at a time (Rotten Tomatoes, %)", "",
+                  "| variant | flags | test accuracy | validation accuracy |", "|---|---|---|---|"]
+        for name, row in results["ablation"].items():
+            lines.append(f"| {name} | `{row['flags']}` | {_pm(row['test_accuracy'])} | "
+                         f"{_pm(row['eval_accuracy'])} |")
+        lines.append("")
+    if "speed" in results:
+        speed = results["speed"]
+        peak = speed["matmul_peak_gflops"]
+        lines += ["## Speed against BertForSequenceClassification of the same size", "",
+                  f"Device {speed['device']}; measured matmul peak {peak['fp32']:.0f} GFLOP/s fp32, "
+                  f"{peak['bf16']:.0f} GFLOP/s bf16.", "",
+                  "| size | mode | precision | ours (real tok/s) | BERT (real tok/s) | ours / BERT | "
+                  "ours GFLOP/s (% of peak) | ours peak mem MB | BERT peak mem MB |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for size, rows in speed["models"].items():
+            for mode in ("train", "inference"):
+                for precision in ("fp32", "bf16"):
+                    ours, bert = rows[f"sincos_cls {mode} {precision}"], rows[f"bert {mode} {precision}"]
+                    share = ours["model_gflops"] / peak[precision] * 100
+                    lines.append(
+                        f"| {size} | {mode} | {precision} | {ours['real_tokens_per_s']:,.0f} | "
+                        f"{bert['real_tokens_per_s']:,.0f} | {ours['real_tokens_per_s'] / bert['real_tokens_per_s']:.2f}× | "
+                        f"{ours['model_gflops']:.0f} ({share:.0f}%) | {ours['peak_memory_mb']:.0f} | "
+                        f"{bert['peak_memory_mb']:.0f} |")
+            bf16 = rows["sincos_cls train bf16"]["real_tokens_per_s"] / rows["sincos_cls train fp32"]["real_tokens_per_s"]
+            lines.append(f"| {size} | train | bf16 / fp32 (ours) | | | {bf16:.2f}× | | | |")
+        epoch = speed["epoch"]
+        lines += ["", f"One Rotten Tomatoes epoch ({epoch['batches_per_epoch']} batches of 32, recipe model): "
+                      f"fixed padding to 512 {epoch['fixed_512_epoch_seconds']:.0f} s (from "
+                      f"{epoch['fixed_512_batches_timed']} timed batches, scaled), dynamic padding with length "
+                      f"grouping {epoch['dynamic_grouped_epoch_seconds']:.1f} s: **{epoch['speedup']:.1f}×**.", ""]
+    if "vectors" in results:
+        v = results["vectors"]
+        lines += ["## Word vectors: GloVe 6B 50d text, 400,000 words", "",
+                  "| loader | seconds |", "|---|---|",
+                  f"| the blog's `load_word_embedding` + `build_matrix` | {v['blog_seconds']:.2f} |",
+                  f"| `embedding_matrix(read_word_vectors(path), tokenizer)` | {v['ours_seconds']:.3f} |",
+                  f"| ratio | **{v['ratio']:.1f}×** |", ""]
+    return "\n".join(lines)
+
+
+def write_results(results: dict, json_path: str | Path, markdown_path: str | Path) -> None:
+    """Write the JSON and the Markdown table side by side."""
+    Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(json_path).write_text(json.dumps(results, indent=2, default=float), encoding="utf-8")
+    Path(markdown_path).write_text(to_markdown(results), encoding="utf-8")

@@ -1,0 +1,33 @@
+"""scripts/benchmark.py --quick: every part runs and writes its JSON and its Markdown table."""
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import REPO
+
+
+def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    result = subprocess.run(
+        [sys.executable, os.path.join(REPO, "scripts", "benchmark.py"), "--quick", "--seeds", "0",
+         "--json", str(tmp_path / "results.json"), "--markdown", str(tmp_path / "results.md")],
+        capture_output=True, text=True, cwd=REPO, env=env, timeout=1200,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["quick"] is True
+    for corpus in ("rotten_tomatoes", "bbc_news"):
+        part = results["accuracy"][corpus]
+        assert 0.0 <= part["sincos_cls"]["test_accuracy"]["mean"] <= 1.0
+        assert set(part["baselines"]["models"]) == {"tfidf_logistic_regression", "nb_logistic_regression"}
+    assert len(results["ablation"]) == 9
+    rows = results["speed"]["models"]["recipe 128x2"]
+    assert all(rows[k]["real_tokens_per_s"] > 0 for k in rows) and len(rows) == 8
+    assert results["speed"]["epoch"]["speedup"] > 1.0
+    assert results["vectors"]["rows_equal"] is True
+    table = (tmp_path / "results.md").read_text()
+    for heading in ("## Test accuracy", "## The blog's choices", "## Speed against", "## Word vectors"):
+        assert heading in table
