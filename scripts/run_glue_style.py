@@ -17,9 +17,8 @@ from hf_sincos_cls.glue_job import parse_args, run
 
 
 def main() -> int:
-    model_args, data_args, training_args = parse_args()
     try:
-        run(model_args, data_args, training_args)
+        run(*parse_args())
     except (ValueError, FileNotFoundError) as error:  # bad input: say what, not a traceback
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -166,3 +166,24 @@ def test_bad_input_fails_before_training_with_a_clear_message(tmp_path, case, me
     assert "Traceback" not in result.stderr
     assert message in result.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("checkpoint-*"))
+
+
+def test_json_arguments_file_with_blog_fixed_padding_and_tensorboard(tmp_path):
+    out = tmp_path / "from_json"
+    arguments = {
+        "corpus": "rotten_tomatoes", "do_train": True, "do_eval": True, "output_dir": str(out),
+        "max_train_samples": 64, "max_eval_samples": 32, "num_train_epochs": 1, "glove": "none",
+        "pad_to_max_length": True, "max_seq_length": 24, "hidden_size": 32, "num_hidden_layers": 2,
+        "num_attention_heads": 2, "intermediate_size": 64, "pooling_layers": 2, "report_to": "tensorboard",
+        "logging_steps": 1,
+    }
+    (tmp_path / "args.json").write_text(json.dumps(arguments))
+    check_ok(run_script(str(tmp_path / "args.json")))
+    assert "padded to that length" in (out / "README.md").read_text()
+    assert list(out.rglob("events.out.tfevents.*")), "no TensorBoard event file"
+    assert json.loads((out / "eval_results.json").read_text())["eval_samples"] == 32
+
+
+def test_missing_json_arguments_file_is_a_clear_error(tmp_path):
+    result = run_script(str(tmp_path / "nowhere.json"))
+    assert result.returncode == 2 and "nowhere.json does not exist" in result.stderr
