@@ -183,7 +183,8 @@ def measure(model, batches, device: torch.device, train: bool, autocast_dtype: t
 def measure_isolated(spec: dict) -> dict:
     """``measure`` in a fresh Python process, so peak memory is not hidden by what an earlier
     measurement left in the allocator. ``spec``: model ("sincos_cls" or "bert"), hidden, layers,
-    heads, inner, lengths (list), batch_size, pad_to, train, precision ("fp32"/"bf16"), threads."""
+    heads, inner, lengths (list), batch_size, pad_to, train, precision ("fp32"/"bf16"), threads,
+    attn_implementation ("sdpa", the default, or "eager")."""
     import json
     import subprocess
     import sys
@@ -202,6 +203,8 @@ def _measure_from_spec(spec: dict) -> dict:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model = build_pair(spec["hidden"], spec["layers"], spec["heads"], spec["inner"], spec.get("vocab_size", 20000),
                        only=spec["model"])[spec["model"]]
+    if spec.get("attn_implementation"):
+        model.set_attn_implementation(spec["attn_implementation"])
     batches = make_batches(spec["lengths"], spec["batch_size"], spec.get("vocab_size", 20000),
                            pad_to=spec.get("pad_to"), group_by_length=spec.get("group_by_length", True))
     dtype = torch.bfloat16 if spec["precision"] == "bf16" else None

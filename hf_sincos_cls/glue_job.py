@@ -297,8 +297,10 @@ def run(model_args: ModelArguments, data_args: DataTrainingArguments, training_a
     _check_splits(raw, training_args)
     columns = corpus_columns(raw)
     if model_args.model_name_or_path:
-        tokenizer = AutoTokenizer.from_pretrained(model_args.model_name_or_path,
-                                                  trust_remote_code=model_args.trust_remote_code)
+        from .tokenization import portable_tokenizer
+
+        tokenizer = portable_tokenizer(AutoTokenizer.from_pretrained(
+            model_args.model_name_or_path, trust_remote_code=model_args.trust_remote_code))
         model = _load_model(model_args, columns)
         coverage = None
     else:

@@ -142,4 +142,22 @@ def build_tokenizer(
     )
 
 
-__all__ = ["SPECIAL_TOKENS", "PreTrainedTokenizerFast", "build_tokenizer"]
+def portable_tokenizer(tokenizer):
+    """The same fast tokenizer, re-wrapped so ``save_pretrained`` names ``PreTrainedTokenizerFast``.
+
+    A tokenizer that transformers 5 loads from a folder comes back as ``TokenizersBackend`` and
+    would be saved under that name, which transformers 4 cannot load; other tokenizer classes
+    are returned unchanged.
+    """
+    if type(tokenizer) is not transformers.PreTrainedTokenizerFast:
+        return tokenizer
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer.backend_tokenizer,
+        model_max_length=tokenizer.model_max_length,
+        model_input_names=list(tokenizer.model_input_names),
+        clean_up_tokenization_spaces=tokenizer.clean_up_tokenization_spaces,
+        **tokenizer.special_tokens_map,
+    )
+
+
+__all__ = ["SPECIAL_TOKENS", "PreTrainedTokenizerFast", "build_tokenizer", "portable_tokenizer"]

@@ -134,3 +134,18 @@ def test_tokenizer_refuses_a_vocabulary_with_no_room_for_words():
     with pytest.raises(ValueError, match="max_vocab_size"):
         build_tokenizer(["a b"], max_vocab_size=len(SPECIAL_TOKENS))
 
+
+
+def test_a_reloaded_tokenizer_saves_again_under_the_portable_class_name(tmp_path):
+    from transformers import AutoTokenizer
+
+    from hf_sincos_cls.tokenization import portable_tokenizer
+
+    build_tokenizer(["a good movie", "a bad film"]).save_pretrained(tmp_path / "first")
+    reloaded = AutoTokenizer.from_pretrained(tmp_path / "first")
+    portable = portable_tokenizer(reloaded)
+    portable.save_pretrained(tmp_path / "second")
+    config = json.loads((tmp_path / "second" / "tokenizer_config.json").read_text())
+    assert config["tokenizer_class"] == "PreTrainedTokenizerFast"
+    assert portable("a good film", "a bad movie")["input_ids"] == reloaded("a good film", "a bad movie")["input_ids"]
+    assert portable.pad_token_id == 0 and portable.model_max_length == reloaded.model_max_length
