@@ -26,6 +26,7 @@ def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
     assert len(results["ablation"]) == 9
     rows = results["speed"]["models"]["recipe 128x2"]
     assert all(rows[k]["real_tokens_per_s"] > 0 for k in rows) and len(rows) == 8
+    assert set(results["speed"]["attention"]) == {"sdpa fp32", "eager fp32", "sdpa bf16", "eager bf16"}
     assert results["speed"]["epoch"]["speedup"] > 1.0
     assert results["vectors"]["rows_equal"] is True
     table = (tmp_path / "results.md").read_text()
