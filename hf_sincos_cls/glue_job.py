@@ -29,6 +29,11 @@ from .training import SinCosClsTrainer, last_complete_checkpoint
 
 logger = logging.getLogger(__name__)
 
+
+class InputError(ValueError):
+    """Bad input found before training starts (a file, column, split, label, checkpoint or
+    argument); the message names it. The script prints it without a traceback."""
+
 # What `python scripts/run_glue_style.py` with no arguments runs: the CPU recipe measured in
 # model_card.md, on Rotten Tomatoes with GloVe 6B 50d.
 DEFAULT_ARGS = [
@@ -280,13 +285,40 @@ def _tokenize(raw, tokenizer, columns, data_args):
 
 def run(model_args: ModelArguments, data_args: DataTrainingArguments, training_args: TrainingArguments,
         callbacks: list | None = None) -> dict:
-    """The whole job; returns every metric it saved. ``callbacks`` are added to the Trainer's."""
-    from .data import corpus_columns
-    from .metrics import build_compute_metrics
-    from .model_card import write_model_card
-    from .plots import plot_confusion_matrix, plot_training_curves
+    """The whole job; returns every metric it saved. ``callbacks`` are added to the Trainer's.
 
+    Bad input raises ``InputError`` before training starts; errors during training propagate
+    as they are, with their traceback.
+    """
     _setup_logging(training_args)
+    try:
+        checkpoint = _resume_checkpoint(training_args)
+        prepared = _prepare(model_args, data_args, training_args)
+    except (ValueError, OSError) as error:  # OSError: unreadable files and folders, the Hub unreachable
+        raise InputError(str(error)) from error
+    return _train_and_report(model_args, data_args, training_args, checkpoint, callbacks, *prepared)
+
+
+def _resume_checkpoint(training_args: TrainingArguments):
+    """The checkpoint --resume_from_checkpoint names ("last": the newest complete one), or None."""
+    checkpoint = training_args.resume_from_checkpoint
+    if not training_args.do_train or checkpoint is None:
+        return None
+    if checkpoint.lower() in ("true", "last"):
+        found = last_complete_checkpoint(training_args.output_dir)
+        if found is None:
+            raise ValueError(f"--resume_from_checkpoint {checkpoint}: no complete checkpoint-* folder in "
+                             f"{training_args.output_dir}")
+        return found
+    if not Path(checkpoint).is_dir():
+        raise FileNotFoundError(f"--resume_from_checkpoint {checkpoint}: no such folder")
+    return checkpoint
+
+
+def _prepare(model_args, data_args, training_args):
+    """Everything that reads input, before any training: data, tokenizer, model, encoded splits."""
+    from .data import corpus_columns
+
     if data_args.length_grouping and not data_args.pad_to_max_length:
         _enable_length_grouping(training_args)
     if training_args.ddp_find_unused_parameters is None:  # every parameter takes part in each step
@@ -315,6 +347,14 @@ def run(model_args: ModelArguments, data_args: DataTrainingArguments, training_a
     train = _limit(encoded["train"], data_args.max_train_samples) if training_args.do_train else None
     evaluation = _limit(encoded["validation"], data_args.max_eval_samples) if "validation" in encoded else None
     test = _limit(encoded["test"], data_args.max_predict_samples) if training_args.do_predict else None
+    return raw, columns, tokenizer, model, coverage, train, evaluation, test
+
+
+def _train_and_report(model_args, data_args, training_args, checkpoint, callbacks,
+                      raw, columns, tokenizer, model, coverage, train, evaluation, test) -> dict:
+    from .metrics import build_compute_metrics
+    from .model_card import write_model_card
+    from .plots import plot_confusion_matrix, plot_training_curves
 
     collator = default_data_collator if data_args.pad_to_max_length else DataCollatorWithPadding(tokenizer)
     callbacks = list(callbacks or [])
@@ -336,14 +376,6 @@ def run(model_args: ModelArguments, data_args: DataTrainingArguments, training_a
     results: dict = {}
     output_dir = Path(training_args.output_dir)
     if training_args.do_train:
-        checkpoint = training_args.resume_from_checkpoint
-        if isinstance(checkpoint, str) and checkpoint.lower() in ("true", "last"):
-            checkpoint = last_complete_checkpoint(output_dir)
-            if checkpoint is None:
-                raise ValueError(f"--resume_from_checkpoint {training_args.resume_from_checkpoint}: "
-                                 f"no complete checkpoint-* folder in {output_dir}")
-        elif checkpoint is not None and not Path(checkpoint).is_dir():
-            raise FileNotFoundError(f"--resume_from_checkpoint {checkpoint}: no such folder")
         train_result = trainer.train(resume_from_checkpoint=checkpoint)
         trainer.save_model()
         metrics = {**train_result.metrics, "train_samples": len(train)}

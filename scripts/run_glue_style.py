@@ -13,13 +13,18 @@ Flags: the config fields (--hidden_size, ...), the data flags (--corpus, --task_
 
 import sys
 
-from hf_sincos_cls.glue_job import parse_args, run
+from hf_sincos_cls.glue_job import InputError, parse_args, run
 
 
 def main() -> int:
     try:
-        run(*parse_args())
-    except (ValueError, FileNotFoundError) as error:  # bad input: say what, not a traceback
+        arguments = parse_args()
+    except (ValueError, FileNotFoundError) as error:  # an unreadable arguments file
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        run(*arguments)
+    except InputError as error:  # bad input, found before training: say what, not a traceback
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

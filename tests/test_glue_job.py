@@ -187,3 +187,18 @@ def test_json_arguments_file_with_blog_fixed_padding_and_tensorboard(tmp_path):
 def test_missing_json_arguments_file_is_a_clear_error(tmp_path):
     result = run_script(str(tmp_path / "nowhere.json"))
     assert result.returncode == 2 and "nowhere.json does not exist" in result.stderr
+
+
+def test_damaged_weights_of_model_name_or_path_fail_before_training(tmp_path):
+    from conftest import tiny_config, tiny_tokenizer
+
+    from hf_sincos_cls import SinCosClsForSequenceClassification
+
+    folder = tmp_path / "damaged"
+    SinCosClsForSequenceClassification(tiny_config()).save_pretrained(folder)
+    tiny_tokenizer().save_pretrained(folder)
+    (folder / "model.safetensors").write_bytes(b"not a safetensors file")
+    result = run_script("--model_name_or_path", str(folder), "--corpus", "bbc_news", "--do_eval",
+                        "--output_dir", str(tmp_path / "out"), "--report_to", "none")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "model.safetensors is damaged or truncated" in result.stderr
