@@ -31,6 +31,9 @@ ABLATIONS = {
     "one learning rate (no separate embedding rate)": ["--embedding_learning_rate", "5e-4"],
 }
 
+# The recipe's encoder (DEFAULT_ARGS' sizes) as a speed-measurement spec.
+RECIPE_MODEL = {"model": "sincos_cls", "hidden": 128, "layers": 2, "heads": 4, "inner": 512}
+
 # Articles average ~384 words: BBC News keeps the blog's MAX_LEN of 512 instead of the recipe's 128.
 CORPUS_FLAGS = {"bbc_news": ["--max_seq_length", "512"]}
 
@@ -101,8 +104,8 @@ def speed_part(quick: bool = False) -> dict:
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     lengths = _corpus_lengths(quick)
-    sizes = {"recipe 128x2": (128, 2, 4, 512)} if quick else {
-        "recipe 128x2": (128, 2, 4, 512), "blog 512x6": (512, 6, 8, 2048)}
+    recipe = tuple(RECIPE_MODEL[k] for k in ("hidden", "layers", "heads", "inner"))
+    sizes = {"recipe 128x2": recipe} if quick else {"recipe 128x2": recipe, "blog 512x6": (512, 6, 8, 2048)}
     part = {"device": str(device), "threads": torch.get_num_threads(),
             "matmul_peak_gflops": {"fp32": matmul_peak_flops(device) / 1e9,
                                    "bf16": matmul_peak_flops(device, torch.bfloat16) / 1e9},
@@ -138,9 +141,8 @@ def attention_part(lengths: np.ndarray, quick: bool = False) -> dict:
     for precision in ("fp32", "bf16"):
         for implementation in ("sdpa", "eager"):
             rows[f"{implementation} {precision}"] = measure_isolated({
-                "model": "sincos_cls", "hidden": 128, "layers": 2, "heads": 4, "inner": 512, "lengths": sample,
-                "batch_size": 32, "train": True, "precision": precision, "threads": torch.get_num_threads(),
-                "attn_implementation": implementation})
+                **RECIPE_MODEL, "lengths": sample, "batch_size": 32, "train": True, "precision": precision,
+                "threads": torch.get_num_threads(), "attn_implementation": implementation})
     return rows
 
 
@@ -151,8 +153,7 @@ def epoch_padding_part(lengths: np.ndarray, quick: bool = False) -> dict:
     from .benchmark_speed import measure_isolated
 
     n_batches = int(np.ceil(len(lengths) / 32))
-    common = {"model": "sincos_cls", "hidden": 128, "layers": 2, "heads": 4, "inner": 512, "batch_size": 32,
-              "train": True, "precision": "fp32", "threads": torch.get_num_threads()}
+    common = {**RECIPE_MODEL, "batch_size": 32, "train": True, "precision": "fp32", "threads": torch.get_num_threads()}
     dynamic = measure_isolated({**common, "lengths": [int(n) for n in lengths]})
     sample = 3 if quick else 10
     fixed = measure_isolated({**common, "lengths": [int(n) for n in lengths[: 32 * sample]], "pad_to": 512,

@@ -213,6 +213,11 @@ def _check_splits(raw, training_args: TrainingArguments) -> None:
         raise ValueError("nothing to do: pass --do_train, --do_eval and/or --do_predict")
 
 
+def _max_positions(model_args, data_args) -> int:
+    """A new model's max_position_embeddings, which is also its tokenizer's model_max_length."""
+    return max(model_args.max_position_embeddings, data_args.max_seq_length)
+
+
 def _texts(split, columns):
     """Every text of a split, pair column included, as one stream."""
     return (text for column in (columns.text, columns.text_pair) if column for text in split[column])
@@ -226,7 +231,7 @@ def _build_tokenizer(model_args, data_args, raw, columns):
         max_vocab_size=model_args.tokenizer_max_vocab,
         min_frequency=model_args.tokenizer_min_frequency,
         char_level=model_args.char_level,
-        model_max_length=max(model_args.max_position_embeddings, data_args.max_seq_length),
+        model_max_length=_max_positions(model_args, data_args),
     )
 
 
@@ -237,7 +242,7 @@ def _build_model(model_args, data_args, tokenizer, columns, train_texts):
 
     labels = columns.label_names
     fields = model_args.config_fields()
-    fields["max_position_embeddings"] = max(fields["max_position_embeddings"], data_args.max_seq_length)
+    fields["max_position_embeddings"] = _max_positions(model_args, data_args)
     type_vocab = model_args.type_vocab_size
     config = SinCosClsConfig(
         vocab_size=len(tokenizer),
