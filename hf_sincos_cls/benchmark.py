@@ -11,6 +11,7 @@ import platform
 import statistics
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,18 @@ ABLATIONS = {
     "one learning rate (no separate embedding rate)": ["--embedding_learning_rate", "5e-4"],
 }
 
+# Fixes tried for the Rotten Tomatoes shortfall (issue target 80%), each against the recipe.
+TRIED = {
+    "word dropout 0.1": ["--word_dropout_prob", "0.1"],
+    "word dropout 0.3": ["--word_dropout_prob", "0.3"],
+    "dropout 0.3 (hidden and classifier)": ["--hidden_dropout_prob", "0.3", "--classifier_dropout", "0.3"],
+    "weight decay 0.1": ["--weight_decay", "0.1"],
+    "label smoothing 0.1": ["--label_smoothing_factor", "0.1"],
+    "3 epochs instead of 4": ["--num_train_epochs", "3"],
+    "learning rate 1e-3": ["--learning_rate", "1e-3"],
+    "embedding learning rate 1e-2": ["--embedding_learning_rate", "1e-2"],
+}
+
 # The recipe's encoder (DEFAULT_ARGS' sizes) as a speed-measurement spec.
 RECIPE_MODEL = {"model": "sincos_cls", "hidden": 128, "layers": 2, "heads": 4, "inner": 512}
 
@@ -47,8 +60,10 @@ def _mean_std(values: list[float]) -> dict:
             "values": values}
 
 
-def train_and_test(corpus: str, seed: int, extra: list[str], quick: bool = False) -> dict:
-    """One run of the recipe (plus ``extra`` flags) on ``corpus``; its test metrics and time."""
+def train_and_test(corpus: str, seed: int, extra: list[str], quick: bool = False,
+                   test_probabilities: bool = False) -> dict:
+    """One run of the recipe (plus ``extra`` flags) on ``corpus``; its test metrics and time,
+    and with ``test_probabilities`` the saved model's class probabilities on the test split."""
     with tempfile.TemporaryDirectory() as out:
         args = [*DEFAULT_ARGS, "--corpus", corpus, "--output_dir", out, "--seed", str(seed),
                 "--save_total_limit", "1", "--logging_steps", "100", "--report_to", "none",
@@ -56,8 +71,35 @@ def train_and_test(corpus: str, seed: int, extra: list[str], quick: bool = False
         start = time.perf_counter()
         results = run(*parse_args(args))
         seconds = time.perf_counter() - start
-    return {"test_accuracy": results["test_accuracy"], "test_macro_f1": results["test_macro_f1"],
-            "eval_accuracy": results["eval_accuracy"], "seconds": seconds}
+        row = {"test_accuracy": results["test_accuracy"], "test_macro_f1": results["test_macro_f1"],
+               "eval_accuracy": results["eval_accuracy"], "seconds": seconds}
+        if test_probabilities:
+            row["probabilities"] = _test_probabilities(out, args)
+    return row
+
+
+def _test_probabilities(folder: str, args: list[str]) -> np.ndarray:
+    """Class probabilities of the model saved in ``folder`` on the test split of the run's data."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    _, data_args, _ = parse_args(args)
+    test = _test_split(data_args.corpus, data_args.max_predict_samples)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
+    chunks = []
+    with torch.no_grad():
+        for start in range(0, len(test), 128):
+            batch = tokenizer(test["text"][start:start + 128], padding=True, truncation=True,
+                              max_length=data_args.max_seq_length, return_tensors="pt")
+            chunks.append(model(**batch).logits.softmax(-1).numpy())
+    return np.concatenate(chunks)
+
+
+def _test_split(corpus: str, limit: int | None):
+    from .data import load_corpus
+
+    test = load_corpus(corpus)["test"]
+    return test.select(range(min(limit, len(test)))) if limit is not None else test
 
 
 def accuracy_part(seeds=(0, 1, 2), quick: bool = False, corpora=("rotten_tomatoes", "bbc_news")) -> dict:
@@ -83,6 +125,46 @@ def ablation_part(seeds=(0, 1, 2), quick: bool = False, corpus: str = "rotten_to
         runs = [train_and_test(corpus, seed, extra, quick) for seed in seeds]
         part[name] = {"flags": " ".join(extra), **{key: _mean_std([r[key] for r in runs])
                                                    for key in ("test_accuracy", "eval_accuracy")}}
+    return part
+
+
+def tried_part(seeds=(0, 1, 2), quick: bool = False, corpus: str = "rotten_tomatoes") -> dict:
+    """What was tried to close the gap to the accuracy target, against the recipe on the same
+    seeds: regularisation and schedule changes, masked-language-model pre-training on the
+    corpus's own text (training snippets and film synopses) before fine-tuning, and an
+    ensemble of the recipe's seeds (the mean of their test probabilities)."""
+    from .mlm_job import DEFAULT_ARGS as MLM_ARGS
+    from .mlm_job import parse_args as parse_mlm_args
+    from .mlm_job import run as pretrain
+
+    def row(flags, runs):
+        return {"flags": " ".join(flags), **{key: _mean_std([r[key] for r in runs])
+                                             for key in ("test_accuracy", "eval_accuracy")}}
+
+    part = {}
+    recipe = [train_and_test(corpus, seed, [], quick, test_probabilities=True) for seed in seeds]
+    part["recipe"] = row([], recipe)
+    for name, extra in TRIED.items():
+        part[name] = row(extra, [train_and_test(corpus, seed, extra, quick) for seed in seeds])
+
+    with tempfile.TemporaryDirectory() as encoder:
+        flags = [*MLM_ARGS, "--corpus", corpus, "--output_dir", encoder, "--save_strategy", "no",
+                 "--eval_strategy", "no", "--disable_tqdm", "true", *(QUICK if quick else [])]
+        start = time.perf_counter()
+        pretrained = pretrain(*parse_mlm_args(flags))
+        pretraining_seconds = time.perf_counter() - start
+        extra = ["--model_name_or_path", encoder]
+        name = f"MLM pre-training ({pretrained['epoch']:.0f} epochs on training snippets + synopses), then the recipe"
+        part[name] = row(["(scripts/run_mlm.py)", *extra[:1], "<its output>"],
+                         [train_and_test(corpus, seed, extra, quick) for seed in seeds])
+        part[name]["pretraining_seconds"] = pretraining_seconds
+        part[name]["pretraining_train_loss"] = pretrained["train_loss"]
+
+    labels = np.asarray(_test_split(corpus, 100 if quick else None)["label"])
+    ensemble = np.mean([r["probabilities"] for r in recipe], axis=0).argmax(-1)
+    part[f"ensemble of the {len(recipe)} recipe seeds (mean probability)"] = {
+        "flags": "", "test_accuracy": {"mean": float((ensemble == labels).mean()), "std": 0.0, "values": []},
+        "eval_accuracy": None}
     return part
 
 
@@ -170,7 +252,8 @@ def vectors_part(quick: bool = False) -> dict:
     return word_vectors_benchmark(vocab_size=2000 if quick else 20000, repeats=1 if quick else 3)
 
 
-PARTS = {"accuracy": accuracy_part, "ablation": ablation_part, "speed": speed_part, "vectors": vectors_part}
+PARTS = {"accuracy": accuracy_part, "ablation": ablation_part, "tried": tried_part, "speed": speed_part,
+         "vectors": vectors_part}
 
 
 def run_benchmark(parts, quick: bool = False, seeds=(0, 1, 2)) -> dict:
@@ -181,12 +264,26 @@ def run_benchmark(parts, quick: bool = False, seeds=(0, 1, 2)) -> dict:
                "quick": quick, "seeds": list(seeds)}
     for name in parts:
         start = time.perf_counter()
-        if name in ("accuracy", "ablation"):
+        if name in ("accuracy", "ablation", "tried"):
             results[name] = PARTS[name](seeds=seeds, quick=quick)
         else:
             results[name] = PARTS[name](quick=quick)
         results[name + "_seconds"] = time.perf_counter() - start
+        results[name + "_finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return results
+
+
+def merge_results(earlier: dict, later: dict) -> dict:
+    """``earlier`` with the parts that ``later`` ran replaced by ``later``'s, so one part can be
+    measured again without rerunning the others; each part keeps its own finish time. Runs with
+    different seeds, or a quick run and a full one, do not mix."""
+    for key in ("quick", "seeds"):
+        if earlier.get(key) != later.get(key):
+            raise ValueError(f"cannot merge: the earlier results have {key}={earlier.get(key)!r}, "
+                             f"this run {key}={later.get(key)!r}")
+    merged = dict(earlier)
+    merged.update(later)
+    return merged
 
 
 def _pm(stat: dict, scale: float = 100.0, digits: int = 1) -> str:
@@ -198,6 +295,11 @@ def to_markdown(results: dict) -> str:
     lines = [f"# Benchmark{' (quick smoke run: tiny slices, not results)' if results['quick'] else ''}", "",
              f"Seeds {results['seeds']}; torch {results['machine']['torch']}, "
              f"{results['machine']['cpu_threads']} CPU threads.", ""]
+    present = [name for name in PARTS if name in results]
+    finished = {name: results.get(name + "_finished", "in an earlier run (time not recorded)") for name in present}
+    if len(set(finished.values())) > 1:
+        lines += ["Each part finished (UTC): " + "; ".join(f"{name} {when}" for name, when in finished.items())
+                  + ".", ""]
     if "accuracy" in results:
         lines += ["## Test accuracy (%), mean ± std over seeds", "",
                   "| corpus | model | accuracy | macro-F1 |", "|---|---|---|---|"]
@@ -216,6 +318,15 @@ def to_markdown(results: dict) -> str:
         for name, row in results["ablation"].items():
             lines.append(f"| {name} | `{row['flags']}` | {_pm(row['test_accuracy'])} | "
                          f"{_pm(row['eval_accuracy'])} |")
+        lines.append("")
+    if "tried" in results:
+        lines += ["## Tried for the Rotten Tomatoes target (80%), against the recipe (%)", "",
+                  "| what | flags | test accuracy | validation accuracy |", "|---|---|---|---|"]
+        for name, row in results["tried"].items():
+            validation = _pm(row["eval_accuracy"]) if row["eval_accuracy"] else "–"
+            accuracy = _pm(row["test_accuracy"]) if row["test_accuracy"]["values"] else (
+                f"{row['test_accuracy']['mean'] * 100:.1f}")
+            lines.append(f"| {name} | `{row['flags']}` | {accuracy} | {validation} |")
         lines.append("")
     if "speed" in results:
         speed = results["speed"]

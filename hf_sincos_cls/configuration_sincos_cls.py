@@ -62,6 +62,15 @@ class SinCosClsConfig(PretrainedConfig):
             prediction does not depend on what it is batched with. ``False`` reproduces the
             blog (rule 7), which attends to padding and averages it in. Not the blog's
             default: see the model card for why and for the measurements.
+        word_dropout_prob (`float`, defaults to 0.0):
+            In training, the share of tokens whose word vector is replaced by zeros before the
+            projection (word dropout, as in Iyyer et al.'s deep averaging networks); positions
+            stay. Not in the blog.
+        sparse_prediction (`bool`, defaults to `False`):
+            Masked-language-model pre-training only (``SinCosClsForMaskedLM``): with labels,
+            score the vocabulary at the masked positions alone and return logits for those
+            rows only, as ModernBERT does. Saves most of a pre-training step's time; the
+            classification model ignores it.
     """
 
     model_type = "sincos_cls"
@@ -88,6 +97,8 @@ class SinCosClsConfig(PretrainedConfig):
         layer_norm_position="post",
         pooling_layers=3,
         mask_padding=True,
+        word_dropout_prob=0.0,
+        sparse_prediction=False,
         **kwargs,
     ):
         self.vocab_size = vocab_size
@@ -109,6 +120,8 @@ class SinCosClsConfig(PretrainedConfig):
         self.layer_norm_position = layer_norm_position
         self.pooling_layers = pooling_layers
         self.mask_padding = mask_padding
+        self.word_dropout_prob = word_dropout_prob
+        self.sparse_prediction = sparse_prediction
         super().__init__(pad_token_id=pad_token_id, **kwargs)
         self._validate()
 
@@ -127,7 +140,7 @@ class SinCosClsConfig(PretrainedConfig):
             fail("hidden_size", f"must be divisible by num_attention_heads={self.num_attention_heads}")
         if self.hidden_size % 2:
             fail("hidden_size", "must be even: the sinusoid table pairs sin and cos (rule 3)")
-        for field in ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout"):
+        for field in ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout", "word_dropout_prob"):
             value = getattr(self, field)
             if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
                 fail(field, "must be a probability in [0, 1)")
@@ -139,10 +152,9 @@ class SinCosClsConfig(PretrainedConfig):
             fail("attention_projection_act", f"unknown activation; choose None or one of {_ACTIVATIONS}")
         if self.layer_norm_position not in _LAYER_NORM_POSITIONS:
             fail("layer_norm_position", f"choose one of {_LAYER_NORM_POSITIONS}")
-        if not isinstance(self.layer_norm_affine, bool):
-            fail("layer_norm_affine", "must be True or False")
-        if not isinstance(self.mask_padding, bool):
-            fail("mask_padding", "must be True or False")
+        for field in ("layer_norm_affine", "mask_padding", "sparse_prediction"):
+            if not isinstance(getattr(self, field), bool):
+                fail(field, "must be True or False")
         if (isinstance(self.pooling_layers, bool) or not isinstance(self.pooling_layers, int)
                 or not 1 <= self.pooling_layers <= self.num_hidden_layers):
             fail("pooling_layers", f"must be an integer from 1 to num_hidden_layers={self.num_hidden_layers}")

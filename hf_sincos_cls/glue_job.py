@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import transformers
 from transformers import (
+    AutoConfig,
     AutoModelForSequenceClassification,
     AutoTokenizer,
     DataCollatorWithPadding,
@@ -88,6 +89,7 @@ class ModelArguments:
     hidden_dropout_prob: float = field(default=0.1)
     attention_probs_dropout_prob: float = field(default=0.0)
     classifier_dropout: float = field(default=0.1)
+    word_dropout_prob: float = field(default=0.0, metadata={"help": "Share of word vectors zeroed in training."})
     layer_norm_eps: float = field(default=1e-14)
     max_position_embeddings: int = field(default=512)
     attention_projection_act: str = field(default="relu", metadata={"help": "'relu' (the blog) or 'none'."})
@@ -102,9 +104,9 @@ class ModelArguments:
     def config_fields(self) -> dict:
         """The SinCosClsConfig fields these arguments set."""
         names = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "hidden_act",
-                 "hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout", "layer_norm_eps",
-                 "max_position_embeddings", "layer_norm_affine", "layer_norm_position", "pooling_layers",
-                 "mask_padding")
+                 "hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout", "word_dropout_prob",
+                 "layer_norm_eps", "max_position_embeddings", "layer_norm_affine", "layer_norm_position",
+                 "pooling_layers", "mask_padding")
         values = {name: getattr(self, name) for name in names}
         act = self.attention_projection_act
         values["attention_projection_act"] = None if act.lower() in ("none", "null", "") else act
@@ -240,7 +242,6 @@ def _build_model(model_args, data_args, tokenizer, columns, train_texts):
     with the vectors' coverage of the vocabulary and of the training tokens (None without)."""
     from .modeling_sincos_cls import SinCosClsForSequenceClassification
 
-    labels = columns.label_names
     fields = model_args.config_fields()
     fields["max_position_embeddings"] = _max_positions(model_args, data_args)
     type_vocab = model_args.type_vocab_size
@@ -248,10 +249,7 @@ def _build_model(model_args, data_args, tokenizer, columns, train_texts):
         vocab_size=len(tokenizer),
         pad_token_id=tokenizer.pad_token_id,
         type_vocab_size=(2 if columns.text_pair else 0) if type_vocab is None else type_vocab,
-        num_labels=1 if columns.is_regression else len(labels),
-        problem_type="regression" if columns.is_regression else "single_label_classification",
-        **({} if columns.is_regression else {
-            "id2label": dict(enumerate(labels)), "label2id": {name: i for i, name in enumerate(labels)}}),
+        **_label_fields(columns),
         **fields,
     )
     if model_args.glove.lower() == "none":
@@ -261,11 +259,26 @@ def _build_model(model_args, data_args, tokenizer, columns, train_texts):
     return build_model_with_word_vectors(config, tokenizer, model_args.glove, texts=train_texts)
 
 
+def _label_fields(columns) -> dict:
+    """The config fields that describe the data's labels."""
+    if columns.is_regression:
+        return {"num_labels": 1, "problem_type": "regression"}
+    labels = columns.label_names
+    return {"num_labels": len(labels), "problem_type": "single_label_classification",
+            "id2label": dict(enumerate(labels)), "label2id": {name: i for i, name in enumerate(labels)}}
+
+
 def _load_model(model_args, columns):
-    """A saved model to continue from; its labels must be the data's."""
-    model = AutoModelForSequenceClassification.from_pretrained(
-        model_args.model_name_or_path, trust_remote_code=model_args.trust_remote_code
-    )
+    """A saved model to continue from. A classifier's labels must be the data's; an encoder
+    saved without a classification head (e.g. by run_mlm.py) gets a new one for the data's labels."""
+    name, remote = model_args.model_name_or_path, model_args.trust_remote_code
+    saved = AutoConfig.from_pretrained(name, trust_remote_code=remote)
+    if not any(arch.endswith("ForSequenceClassification") for arch in saved.architectures or []):
+        logger.info("%s has no classification head (%s): starting a new one for the data's labels",
+                    name, ", ".join(saved.architectures or ["no architecture recorded"]))
+        return AutoModelForSequenceClassification.from_pretrained(name, trust_remote_code=remote,
+                                                                  **_label_fields(columns))
+    model = AutoModelForSequenceClassification.from_pretrained(name, trust_remote_code=remote)
     if not columns.is_regression:
         saved = [model.config.id2label[i] for i in range(model.config.num_labels)]
         if saved != list(columns.label_names):

@@ -12,7 +12,7 @@ from safetensors import SafetensorError
 from torch import nn
 from transformers import PreTrainedModel
 from transformers.activations import ACT2FN
-from transformers.modeling_outputs import BaseModelOutputWithPooling, SequenceClassifierOutput
+from transformers.modeling_outputs import BaseModelOutputWithPooling, MaskedLMOutput, SequenceClassifierOutput
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 from transformers.utils import logging
 
@@ -57,7 +57,8 @@ class SinCosClsLayerNorm(nn.Module):
 
 
 class SinCosClsEmbeddings(nn.Module):
-    """Word vectors (projected to ``hidden_size`` if narrower), plus the sinusoid table, then dropout."""
+    """Word vectors (some zeroed in training with ``word_dropout_prob``; projected to ``hidden_size``
+    if narrower), plus the sinusoid table, then dropout."""
 
     def __init__(self, config: SinCosClsConfig):
         super().__init__()
@@ -72,10 +73,14 @@ class SinCosClsEmbeddings(nn.Module):
             nn.Embedding(config.type_vocab_size, config.hidden_size) if config.type_vocab_size else None
         )
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.word_dropout_prob = config.word_dropout_prob
 
     def forward(self, input_ids=None, token_type_ids=None, inputs_embeds=None) -> torch.Tensor:
         if inputs_embeds is None:
             inputs_embeds = self.word_embeddings(input_ids)  # (bs, seq_len, embedding_size)
+        if self.training and self.word_dropout_prob > 0:  # whole word vectors become zeros
+            dropped = torch.rand(inputs_embeds.shape[:2], device=inputs_embeds.device) < self.word_dropout_prob
+            inputs_embeds = inputs_embeds.masked_fill(dropped[..., None], 0.0)
         if self.projection is not None:
             inputs_embeds = self.projection(inputs_embeds)  # (bs, seq_len, hidden_size)
         seq_len, dim = inputs_embeds.shape[1], inputs_embeds.shape[2]
@@ -185,6 +190,7 @@ _AUTO_MAP = {
     "AutoConfig": "configuration_sincos_cls.SinCosClsConfig",
     "AutoModel": "modeling_sincos_cls.SinCosClsModel",
     "AutoModelForSequenceClassification": "modeling_sincos_cls.SinCosClsForSequenceClassification",
+    "AutoModelForMaskedLM": "modeling_sincos_cls.SinCosClsForMaskedLM",
 }
 
 
@@ -222,6 +228,8 @@ class SinCosClsPreTrainedModel(PreTrainedModel):
         elif isinstance(module, SinCosClsLayerNorm) and module.weight is not None:
             init.ones_(module.weight)
             init.zeros_(module.bias)
+        elif isinstance(module, SinCosClsForMaskedLM):
+            init.zeros_(module.decoder_bias)
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
@@ -459,9 +467,79 @@ class SinCosClsForSequenceClassification(SinCosClsPreTrainedModel):
                          "single_label_classification, multi_label_classification")
 
 
+class SinCosClsForMaskedLM(SinCosClsPreTrainedModel):
+    """The encoder with a masked-language-model head, to pre-train on unlabelled text before
+    fine-tuning (not in the blog). Its weights load into ``SinCosClsForSequenceClassification``,
+    which keeps the encoder and starts a new classifier.
+
+    The head maps each position back to the word vectors' width and scores it against the
+    input embeddings themselves (tied, as BERT's head is), so GloVe rows are what it predicts.
+    """
+
+    def __init__(self, config: SinCosClsConfig):
+        super().__init__(config)
+        self.model = SinCosClsModel(config)
+        self.transform = nn.Linear(config.hidden_size, config.embedding_size)
+        self.transform_act = ACT2FN[config.hidden_act]
+        self.transform_norm = SinCosClsLayerNorm(config.embedding_size, config.layer_norm_eps, affine=True)
+        self.decoder_bias = nn.Parameter(torch.zeros(config.vocab_size))
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.LongTensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.LongTensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> MaskedLMOutput | tuple:
+        """Logits over the vocabulary at each position, (bs, seq_len, vocab_size). ``labels``
+        holds the original id at masked positions and -100 elsewhere; with
+        ``config.sparse_prediction`` the logits are only those of the masked positions,
+        (n_masked, vocab_size)."""
+        return_dict = return_dict if return_dict is not None else getattr(self.config, "return_dict", True)
+        outputs = self.model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+        )
+        hidden_states = outputs.last_hidden_state  # (bs, seq_len, hidden)
+        if labels is not None:
+            labels = labels[:, : hidden_states.shape[1]]  # cut as the encoder cut an over-long input
+            if tuple(labels.shape) != tuple(hidden_states.shape[:2]):
+                raise ValueError(f"labels have shape {tuple(labels.shape)}, the input {tuple(hidden_states.shape[:2])}")
+            if self.config.sparse_prediction:
+                scored = labels != -100
+                hidden_states, labels = hidden_states[scored], labels[scored]  # (n_masked, hidden)
+        hidden_states = self.transform_norm(self.transform_act(self.transform(hidden_states)))
+        logits = F.linear(hidden_states, self.model.get_input_embeddings().weight, self.decoder_bias)
+
+        loss = None
+        if labels is not None:
+            scored = labels[labels != -100]
+            if scored.numel() and (int(scored.min()) < 0 or int(scored.max()) >= self.config.vocab_size):
+                bad = int(scored.min()) if int(scored.min()) < 0 else int(scored.max())
+                raise ValueError(f"label {bad} is outside [0, vocab_size={self.config.vocab_size}) and is not -100")
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+        if not return_dict:
+            rest = tuple(v for v in (outputs.hidden_states, outputs.attentions) if v is not None)
+            return ((loss,) if loss is not None else ()) + (logits,) + rest
+        return MaskedLMOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
+                              attentions=outputs.attentions)
+
+
 __all__ = [
     "sinusoidal_position_encoding",
     "SinCosClsPreTrainedModel",
     "SinCosClsModel",
+    "SinCosClsForMaskedLM",
     "SinCosClsForSequenceClassification",
 ]

@@ -3,15 +3,18 @@
 
     python scripts/benchmark.py                          # everything (about 45 minutes on 2 CPU cores)
     python scripts/benchmark.py --parts speed vectors    # any subset
+    python scripts/benchmark.py --parts speed --update   # measure one part again, keep the others
     python scripts/benchmark.py --quick                  # a smoke run on tiny slices (CI)
 
 Writes a JSON file and a Markdown table (default: benchmarks/results.json and .md).
 """
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
-from hf_sincos_cls.benchmark import PARTS, run_benchmark, write_results
+from hf_sincos_cls.benchmark import PARTS, merge_results, run_benchmark, write_results
 
 
 def main() -> int:
@@ -21,8 +24,21 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="tiny slices and models: checks the plumbing")
     parser.add_argument("--json", default="benchmarks/results.json")
     parser.add_argument("--markdown", default="benchmarks/results.md")
+    parser.add_argument("--update", action="store_true",
+                        help="keep the other parts of the existing --json file; replace only those run now")
     args = parser.parse_args()
+    earlier = None
+    if args.update:
+        path = Path(args.json)
+        if not path.is_file():
+            parser.error(f"--update: {path} does not exist; run without --update first")
+        earlier = json.loads(path.read_text(encoding="utf-8"))
     results = run_benchmark(args.parts, quick=args.quick, seeds=tuple(args.seeds))
+    if earlier is not None:
+        try:
+            results = merge_results(earlier, results)
+        except ValueError as error:
+            parser.error(str(error))
     write_results(results, args.json, args.markdown)
     print(open(args.markdown, encoding="utf-8").read())
     return 0

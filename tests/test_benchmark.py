@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import REPO
 
 
@@ -24,11 +25,43 @@ def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
         assert 0.0 <= part["sincos_cls"]["test_accuracy"]["mean"] <= 1.0
         assert set(part["baselines"]["models"]) == {"tfidf_logistic_regression", "nb_logistic_regression"}
     assert len(results["ablation"]) == 9
+    tried = results["tried"]
+    assert len(tried) == 11 and any(name.startswith("MLM pre-training") for name in tried)
+    # An ensemble of one seed is that seed's model: its test accuracy must equal the recipe's.
+    ensemble = tried["ensemble of the 1 recipe seeds (mean probability)"]["test_accuracy"]["mean"]
+    assert ensemble == tried["recipe"]["test_accuracy"]["mean"]
     rows = results["speed"]["models"]["recipe 128x2"]
     assert all(rows[k]["real_tokens_per_s"] > 0 for k in rows) and len(rows) == 8
     assert set(results["speed"]["attention"]) == {"sdpa fp32", "eager fp32", "sdpa bf16", "eager bf16"}
     assert results["speed"]["epoch"]["speedup"] > 1.0
     assert results["vectors"]["rows_equal"] is True
     table = (tmp_path / "results.md").read_text()
-    for heading in ("## Test accuracy", "## The blog's choices", "## Speed against", "## Word vectors"):
+    for heading in ("## Test accuracy", "## The blog's choices", "## Tried for", "## Speed against",
+                    "## Word vectors"):
         assert heading in table
+
+    # --update measures one part again and keeps the others as they were.
+    before = results
+    again = subprocess.run(
+        [sys.executable, os.path.join(REPO, "scripts", "benchmark.py"), "--quick", "--seeds", "0", "--parts", "vectors",
+         "--update", "--json", str(tmp_path / "results.json"), "--markdown", str(tmp_path / "results.md")],
+        capture_output=True, text=True, cwd=REPO, env=env, timeout=600,
+    )
+    assert again.returncode == 0, again.stderr[-4000:]
+    after = json.loads((tmp_path / "results.json").read_text())
+    for part in ("accuracy", "ablation", "tried", "speed"):
+        assert after[part] == before[part] and after[part + "_finished"] == before[part + "_finished"]
+    assert after["vectors_finished"] >= before["vectors_finished"] and after["vectors"]["rows_equal"] is True
+    assert "## Tried for" in (tmp_path / "results.md").read_text()
+
+
+def test_update_refuses_results_of_other_seeds_or_mode():
+    from hf_sincos_cls.benchmark import merge_results
+
+    earlier = {"quick": False, "seeds": [0, 1, 2], "accuracy": {"x": 1}}
+    assert merge_results(earlier, {"quick": False, "seeds": [0, 1, 2], "speed": {"y": 2}}) == {
+        "quick": False, "seeds": [0, 1, 2], "accuracy": {"x": 1}, "speed": {"y": 2}}
+    with pytest.raises(ValueError, match="seeds"):
+        merge_results(earlier, {"quick": False, "seeds": [0], "speed": {}})
+    with pytest.raises(ValueError, match="quick"):
+        merge_results(earlier, {"quick": True, "seeds": [0, 1, 2], "speed": {}})

@@ -43,7 +43,7 @@ def rotten_run(tmp_path_factory):
                         "--output_dir", str(out), "--max_train_samples", "400", "--max_eval_samples", "200",
                         "--max_predict_samples", "200", "--num_train_epochs", "2", "--eval_strategy", "epoch",
                         "--save_strategy", "epoch", "--learning_rate", "1e-3", "--embedding_learning_rate", "3e-3",
-                        "--warmup_steps", "0.1", *TINY)
+                        "--warmup_steps", "0.1", "--word_dropout_prob", "0.1", *TINY)
     check_ok(result)
     return out, result
 
@@ -67,6 +67,7 @@ def test_rotten_tomatoes_model_uses_glove_by_default(rotten_run):
     out, _ = rotten_run
     config = json.loads((out / "config.json").read_text())
     assert config["embedding_size"] == 50 and config["hidden_size"] == 32
+    assert config["word_dropout_prob"] == 0.1
     assert config["id2label"] == {"0": "fresh", "1": "rotten"}
 
 

@@ -53,6 +53,21 @@ def test_embeddings_add_positions_to_word_vectors_without_scaling():
     assert torch.allclose(model.embeddings(ids), expected, atol=1e-6)
 
 
+def test_word_dropout_zeroes_whole_word_vectors_in_training_only():
+    model = SinCosClsModel(tiny_config(hidden_dropout_prob=0.0, word_dropout_prob=0.5))
+    ids = torch.randint(4, 40, (64, 8))
+    positions = sinusoidal_position_encoding(8, 16)
+    model.train()
+    out = model.embeddings(ids)
+    words = model.embeddings.word_embeddings(ids)
+    zeroed = torch.isclose(out, positions.expand_as(out), atol=1e-6).all(-1)  # (bs, seq): vector dropped
+    kept = torch.isclose(out, words + positions, atol=1e-6).all(-1)
+    assert bool((zeroed ^ kept).all())  # each token is wholly dropped or wholly kept
+    assert 0.4 < zeroed.float().mean().item() < 0.6
+    model.eval()
+    torch.testing.assert_close(model.embeddings(ids), words + positions)
+
+
 # Parameter counts (rules 2, 5, 6, 8, 10) ---------------------------------------------
 
 def _hand_count(vocab, hidden, layers, inner, labels):
@@ -277,6 +292,8 @@ def test_gradient_checkpointing_gives_the_same_gradients():
         ("hidden_dropout_prob", 1.5),
         ("vocab_size", 0),
         ("mask_padding", "yes"),
+        ("word_dropout_prob", 1.0),
+        ("sparse_prediction", 1),
     ],
 )
 def test_invalid_config_raises_value_error_naming_the_field(field, value):
@@ -361,6 +378,7 @@ def test_save_pretrained_writes_hub_ready_folder(tmp_path):
         "AutoConfig": "configuration_sincos_cls.SinCosClsConfig",
         "AutoModel": "modeling_sincos_cls.SinCosClsModel",
         "AutoModelForSequenceClassification": "modeling_sincos_cls.SinCosClsForSequenceClassification",
+        "AutoModelForMaskedLM": "modeling_sincos_cls.SinCosClsForMaskedLM",
     }
 
 

@@ -1,0 +1,209 @@
+"""Masked-language-model pre-training of the encoder, the way transformers' run_mlm.py does it:
+a new GloVe-initialised model learns to fill in masked words of a corpus's training texts
+(labels unused) and of its unlabelled texts, then ``run_glue_style.py --model_name_or_path``
+fine-tunes it for classification.
+
+``scripts/run_mlm.py`` parses arguments into the dataclasses below and calls ``run``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from datasets import Dataset
+from transformers import DataCollatorForLanguageModeling, HfArgumentParser, TrainingArguments, set_seed
+
+from .configuration_sincos_cls import SinCosClsConfig
+from .glue_job import (
+    DataTrainingArguments,
+    InputError,
+    ModelArguments,
+    _enable_length_grouping,
+    _load_data,
+    _max_positions,
+    _resume_checkpoint,
+    _setup_logging,
+    _texts,
+)
+from .training import SinCosClsTrainer
+
+logger = logging.getLogger(__name__)
+
+MASK = "[MASK]"
+
+# What `python scripts/run_mlm.py` with no arguments runs: pre-train the recipe's encoder on
+# Rotten Tomatoes' training snippets and film synopses. Fine-tune it with PRETRAINED_FINETUNE_ARGS.
+DEFAULT_ARGS = [
+    "--corpus", "rotten_tomatoes",
+    "--output_dir", "outputs/rotten_tomatoes_mlm",
+    "--do_train", "--do_eval",
+    "--num_train_epochs", "20",
+    "--learning_rate", "1e-3",
+    "--embedding_learning_rate", "3e-3",
+    "--warmup_steps", "0.05",
+    "--weight_decay", "0.01",
+    "--per_device_train_batch_size", "64",
+    "--per_device_eval_batch_size", "128",
+    "--eval_strategy", "epoch",
+    "--save_strategy", "epoch",
+    "--save_total_limit", "1",
+    "--logging_steps", "50",
+    "--report_to", "none",
+    "--seed", "42",
+]
+
+
+@dataclass
+class PretrainingArguments:
+    """What is masked, and which texts beside the training split are read."""
+
+    mlm_probability: float = field(
+        default=0.15, metadata={"help": "Share of tokens to predict (80% become [MASK], 10% a random word)."}
+    )
+    use_unlabelled_text: bool = field(
+        default=True,
+        metadata={"help": "Add the offline corpus's texts outside its labelled splits (Rotten Tomatoes' synopses)."},
+    )
+
+
+def parse_args(argv: list[str] | None = None):
+    """Parse flags (or one JSON file of arguments) into the four dataclasses; no flags at all
+    means the embedded default (``DEFAULT_ARGS``)."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = HfArgumentParser((ModelArguments, DataTrainingArguments, PretrainingArguments, TrainingArguments))
+    if len(argv) == 1 and argv[0].endswith(".json"):
+        path = Path(argv[0])
+        if not path.is_file():
+            raise FileNotFoundError(f"argument file {path} does not exist")
+        return parser.parse_json_file(json_file=str(path.resolve()))
+    return parser.parse_args_into_dataclasses(args=argv or DEFAULT_ARGS)
+
+
+def run(model_args: ModelArguments, data_args: DataTrainingArguments, mlm_args: PretrainingArguments,
+        training_args: TrainingArguments, callbacks: list | None = None) -> dict:
+    """Pre-train and save the model with its tokenizer; returns the metrics saved. Bad input
+    raises ``InputError`` before training starts."""
+    _setup_logging(training_args)
+    try:
+        checkpoint = _resume_checkpoint(training_args)
+        tokenizer, model, train, evaluation = _prepare(model_args, data_args, mlm_args, training_args)
+    except (ValueError, OSError) as error:
+        raise InputError(str(error)) from error
+
+    training_args.prediction_loss_only = True
+    trainer = SinCosClsTrainer(
+        model=model,
+        args=training_args,
+        train_dataset=train,
+        eval_dataset=evaluation,
+        processing_class=tokenizer,
+        data_collator=DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_args.mlm_probability),
+        callbacks=callbacks,
+        embedding_learning_rate=model_args.embedding_learning_rate,
+        warmup_hold_steps=model_args.warmup_hold_steps,
+    )
+    results: dict = {}
+    if training_args.do_train:
+        train_result = trainer.train(resume_from_checkpoint=checkpoint)
+        trainer.save_model()
+        metrics = {**train_result.metrics, "train_samples": len(train)}
+        trainer.log_metrics("train", metrics)
+        trainer.save_metrics("train", metrics)
+        trainer.save_state()
+        results.update(metrics)
+    if training_args.do_eval and evaluation is not None:
+        metrics = trainer.evaluate()
+        metrics["eval_samples"] = len(evaluation)
+        metrics["perplexity"] = math.exp(min(metrics["eval_loss"], 50.0))
+        trainer.log_metrics("eval", metrics)
+        trainer.save_metrics("eval", metrics)
+        results.update(metrics)
+    if trainer.is_world_process_zero():
+        from .plots import plot_training_curves
+
+        plot_training_curves(trainer.state.log_history, Path(training_args.output_dir) / "training_curves.png")
+    return results
+
+
+def _prepare(model_args, data_args, mlm_args, training_args):
+    """Texts, tokenizer (with ``[MASK]``), a new GloVe-initialised model and the encoded splits."""
+    if model_args.model_name_or_path:
+        raise ValueError("run_mlm.py pre-trains a new model; fine-tune a saved one with "
+                         "run_glue_style.py --model_name_or_path")
+    if not 0.0 < mlm_args.mlm_probability < 1.0:
+        raise ValueError(f"--mlm_probability {mlm_args.mlm_probability} must lie strictly between 0 and 1")
+    if not training_args.do_train:
+        raise ValueError("nothing to pre-train: pass --do_train")
+    if data_args.length_grouping:
+        _enable_length_grouping(training_args)
+    if training_args.ddp_find_unused_parameters is None:
+        training_args.ddp_find_unused_parameters = False
+    set_seed(training_args.seed)
+
+    from .data import corpus_columns, unlabelled_texts
+
+    raw = _load_data(data_args)
+    if "train" not in raw or len(raw["train"]) == 0:
+        raise ValueError(f"pre-training needs a non-empty 'train' split; the data has {sorted(raw)}")
+    columns = corpus_columns(raw)
+    texts = list(_texts(raw["train"], columns))
+    if mlm_args.use_unlabelled_text and data_args.corpus:
+        extra = unlabelled_texts(data_args.corpus)
+        logger.info("pre-training text: %s training texts and %s unlabelled texts", f"{len(texts):,}", f"{len(extra):,}")
+        texts += extra
+
+    tokenizer = _build_tokenizer(texts, model_args, data_args)
+    model, coverage = _build_model(model_args, data_args, tokenizer, texts)
+    logger.info("model: %s parameters, word vectors %s", f"{model.num_parameters():,}", coverage)
+
+    def encode(batch):
+        return tokenizer(batch["text"], truncation=True, max_length=data_args.max_seq_length,
+                         return_special_tokens_mask=True)
+
+    with training_args.main_process_first(desc="tokenizing"):
+        train = Dataset.from_dict({"text": texts}).map(encode, batched=True, remove_columns=["text"],
+                                                        desc="Tokenizing")
+        train = train.select(range(min(data_args.max_train_samples, len(train)))) if data_args.max_train_samples else train
+        evaluation = None
+        if "validation" in raw and training_args.do_eval:
+            held_out = Dataset.from_dict({"text": list(_texts(raw["validation"], columns))})
+            evaluation = held_out.map(encode, batched=True, remove_columns=["text"], desc="Tokenizing")
+    return tokenizer, model, train, evaluation
+
+
+def _build_tokenizer(texts, model_args, data_args):
+    from .tokenization import build_tokenizer
+
+    tokenizer = build_tokenizer(
+        texts,
+        max_vocab_size=model_args.tokenizer_max_vocab,
+        min_frequency=model_args.tokenizer_min_frequency,
+        char_level=model_args.char_level,
+        model_max_length=_max_positions(model_args, data_args),
+    )
+    tokenizer.add_special_tokens({"mask_token": MASK})
+    return tokenizer
+
+
+def _build_model(model_args, data_args, tokenizer, texts):
+    from .modeling_sincos_cls import SinCosClsForMaskedLM
+
+    fields = model_args.config_fields()
+    fields["max_position_embeddings"] = _max_positions(model_args, data_args)
+    config = SinCosClsConfig(
+        vocab_size=len(tokenizer),
+        pad_token_id=tokenizer.pad_token_id,
+        type_vocab_size=model_args.type_vocab_size or 0,
+        sparse_prediction=True,
+        **fields,
+    )
+    if model_args.glove.lower() == "none":
+        return SinCosClsForMaskedLM(config), None
+    from .glove import build_model_with_word_vectors
+
+    return build_model_with_word_vectors(config, tokenizer, model_args.glove, texts=texts,
+                                         model_class=SinCosClsForMaskedLM)

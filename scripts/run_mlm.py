@@ -1,0 +1,35 @@
+#!/usr/bin/env python
+"""Pre-train the sincos_cls encoder with masked-language modelling, the way transformers' run_mlm.py
+does, then fine-tune it with run_glue_style.py.
+
+    python scripts/run_mlm.py                             # Rotten Tomatoes snippets + synopses, GloVe 6B 50d
+    python scripts/run_glue_style.py --model_name_or_path outputs/rotten_tomatoes_mlm \
+        --corpus rotten_tomatoes --do_train --do_eval --do_predict --output_dir outputs/rt_from_mlm
+
+Flags: the config fields (--hidden_size, ...), the data flags (--corpus, --train_file,
+--max_seq_length, ...), --mlm_probability, --use_unlabelled_text, and every TrainingArguments
+flag; `--help` lists them.
+"""
+
+import sys
+
+from hf_sincos_cls.glue_job import InputError
+from hf_sincos_cls.mlm_job import parse_args, run
+
+
+def main() -> int:
+    try:
+        arguments = parse_args()
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        run(*arguments)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""Masked-language-model pre-training: the head, the run_mlm-style job, and fine-tuning from it."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+from conftest import REPO, tiny_config
+from transformers import AutoConfig, AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoTokenizer
+
+from hf_sincos_cls import SinCosClsForMaskedLM, SinCosClsForSequenceClassification
+from hf_sincos_cls.data import load_corpus, unlabelled_texts
+
+MLM_SCRIPT = os.path.join(REPO, "scripts", "run_mlm.py")
+GLUE_SCRIPT = os.path.join(REPO, "scripts", "run_glue_style.py")
+TINY = ["--hidden_size", "32", "--num_hidden_layers", "2", "--num_attention_heads", "2", "--intermediate_size", "64",
+        "--pooling_layers", "2", "--max_seq_length", "64", "--report_to", "none", "--seed", "0",
+        "--per_device_train_batch_size", "16", "--per_device_eval_batch_size", "64", "--logging_steps", "5"]
+
+
+def _masked_batch(vocab=40, bs=3, seq_len=8, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    ids = torch.randint(4, vocab, (bs, seq_len), generator=g)
+    mask = torch.ones(bs, seq_len, dtype=torch.long)
+    ids[2, 5:], mask[2, 5:] = 0, 0
+    labels = torch.full_like(ids, -100)
+    labels[0, 1], labels[1, 3], labels[2, 0] = ids[0, 1], ids[1, 3], ids[2, 0]
+    return ids, mask, labels
+
+
+# The head ------------------------------------------------------------------------------
+
+def test_dense_logits_cover_every_position_and_loss_is_cross_entropy_of_masked_ones():
+    model = SinCosClsForMaskedLM(tiny_config(embedding_size=8)).eval()
+    ids, mask, labels = _masked_batch()
+    out = model(input_ids=ids, attention_mask=mask, labels=labels)
+    assert out.logits.shape == (3, 8, 40)
+    scored = labels != -100
+    expected = F.cross_entropy(out.logits[scored], labels[scored])
+    assert out.loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    assert model(input_ids=ids, attention_mask=mask).logits.shape == (3, 8, 40)
+
+
+def test_sparse_prediction_scores_only_masked_positions_with_the_same_loss():
+    dense = SinCosClsForMaskedLM(tiny_config(embedding_size=8)).eval()
+    sparse = SinCosClsForMaskedLM(tiny_config(embedding_size=8, sparse_prediction=True)).eval()
+    sparse.load_state_dict(dense.state_dict())
+    ids, mask, labels = _masked_batch()
+    a, b = dense(input_ids=ids, attention_mask=mask, labels=labels), sparse(input_ids=ids, attention_mask=mask,
+                                                                           labels=labels)
+    assert b.logits.shape == (3, 40)
+    torch.testing.assert_close(b.logits, a.logits[labels != -100])
+    assert b.loss.item() == pytest.approx(a.loss.item(), rel=1e-6)
+
+
+def test_head_scores_against_the_input_embeddings_it_shares():
+    model = SinCosClsForMaskedLM(tiny_config(embedding_size=8)).eval()
+    assert not any(p.shape == (40, 8) for name, p in model.named_parameters() if "word_embeddings" not in name)
+    ids, mask, _ = _masked_batch()
+    before = model(input_ids=ids, attention_mask=mask).logits
+    with torch.no_grad():
+        model.get_input_embeddings().weight[7] += 1.0
+    after = model(input_ids=ids, attention_mask=mask).logits
+    assert not torch.allclose(before[..., 7], after[..., 7])
+    ids, mask, labels = _masked_batch()
+    model(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
+    assert model.get_input_embeddings().weight.grad[labels[labels != -100]].abs().sum() > 0
+
+
+def test_label_outside_the_vocabulary_is_a_clear_error():
+    model = SinCosClsForMaskedLM(tiny_config())
+    ids, mask, labels = _masked_batch()
+    labels[0, 1] = 99
+    with pytest.raises(ValueError, match="label 99 is outside"):
+        model(input_ids=ids, attention_mask=mask, labels=labels)
+
+
+def test_masked_lm_saves_loads_by_auto_class_and_its_encoder_feeds_a_classifier(tmp_path):
+    mlm = SinCosClsForMaskedLM(tiny_config(num_labels=2)).eval()
+    mlm.save_pretrained(tmp_path)
+    assert AutoConfig.from_pretrained(tmp_path).auto_map["AutoModelForMaskedLM"] == (
+        "modeling_sincos_cls.SinCosClsForMaskedLM")
+    again = AutoModelForMaskedLM.from_pretrained(tmp_path).eval()
+    ids, mask, _ = _masked_batch()
+    torch.testing.assert_close(again(input_ids=ids, attention_mask=mask).logits,
+                               mlm(input_ids=ids, attention_mask=mask).logits)
+    classifier = AutoModelForSequenceClassification.from_pretrained(tmp_path)
+    assert type(classifier) is SinCosClsForSequenceClassification
+    for name, tensor in mlm.model.state_dict().items():
+        torch.testing.assert_close(classifier.model.state_dict()[name], tensor)
+
+
+# The data ------------------------------------------------------------------------------
+
+def test_rotten_tomatoes_unlabelled_texts_are_the_synopses_and_outside_every_split():
+    texts = unlabelled_texts("rotten_tomatoes")
+    assert len(texts) == 1083
+    assert sum(len(t.split()) for t in texts) / len(texts) > 80  # synopses, not ~18-word snippets
+    corpus = load_corpus("rotten_tomatoes")
+    labelled = {text for split in corpus.values() for text in split["text"]}
+    assert not labelled & set(texts)
+    assert unlabelled_texts("bbc_news") == []
+    with pytest.raises(ValueError, match="offline corpora"):
+        unlabelled_texts("imdb")
+
+
+# The job -------------------------------------------------------------------------------
+
+def _run(script, *args):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    return subprocess.run([sys.executable, script, *args], capture_output=True, text=True, cwd=REPO, env=env,
+                          timeout=600)
+
+
+@pytest.fixture(scope="module")
+def pretrained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("mlm") / "encoder"
+    result = _run(MLM_SCRIPT, "--corpus", "rotten_tomatoes", "--do_train", "--do_eval", "--output_dir", str(out),
+                  "--max_train_samples", "600", "--num_train_epochs", "3", "--learning_rate", "2e-3",
+                  "--eval_strategy", "epoch", "--save_strategy", "no", *TINY)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return out
+
+
+def test_pretraining_saves_an_encoder_with_mask_token_and_learns(pretrained):
+    tokenizer = AutoTokenizer.from_pretrained(pretrained)
+    assert tokenizer.mask_token == "[MASK]" and tokenizer.pad_token_id == 0
+    config = json.loads((pretrained / "config.json").read_text())
+    assert config["architectures"] == ["SinCosClsForMaskedLM"] and config["vocab_size"] == len(tokenizer)
+    assert config["embedding_size"] == 50  # GloVe rows
+    assert "film" in tokenizer.get_vocab()  # a synopsis word beside the snippets'
+    evals = [e["eval_loss"] for e in json.loads((pretrained / "trainer_state.json").read_text())["log_history"]
+             if "eval_loss" in e]
+    assert len(evals) >= 3 and evals[-1] < evals[0] - 0.5
+    results = json.loads((pretrained / "eval_results.json").read_text())
+    assert results["perplexity"] == pytest.approx(2.718281828 ** results["eval_loss"], rel=1e-6)
+    assert (pretrained / "training_curves.png").is_file()
+
+
+def test_fine_tuning_from_the_encoder_starts_a_head_for_the_corpus_labels(pretrained, tmp_path):
+    result = _run(GLUE_SCRIPT, "--model_name_or_path", str(pretrained), "--corpus", "rotten_tomatoes",
+                  "--do_train", "--do_eval", "--output_dir", str(tmp_path), "--max_train_samples", "200",
+                  "--max_eval_samples", "100", "--num_train_epochs", "1", *TINY)
+    assert result.returncode == 0, result.stderr[-4000:]
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["architectures"] == ["SinCosClsForSequenceClassification"]
+    assert config["id2label"] == {"0": "fresh", "1": "rotten"}
+    encoder = AutoModelForMaskedLM.from_pretrained(pretrained).model.state_dict()
+    tuned = AutoModelForSequenceClassification.from_pretrained(tmp_path).model.state_dict()
+    assert set(encoder) == set(tuned) and any(not torch.equal(encoder[k], tuned[k]) for k in encoder)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--mlm_probability", "0"], "--mlm_probability 0.0 must lie strictly between 0 and 1"),
+    (["--model_name_or_path", "somewhere"], "pre-trains a new model"),
+    (["--corpus", "no_such_corpus.csv"], "no_such_corpus.csv"),
+])
+def test_bad_pretraining_input_exits_2_naming_it(tmp_path, flags, message):
+    args = ["--corpus", "rotten_tomatoes", "--do_train", "--output_dir", str(tmp_path), *TINY, *flags]
+    result = _run(MLM_SCRIPT, *args)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert message in result.stderr and "Traceback" not in result.stderr
