@@ -158,16 +158,22 @@ class DataTrainingArguments:
 def parse_args(argv: list[str] | None = None):
     """Parse flags (or one JSON file of arguments) into the three dataclasses; no flags at all
     means the embedded default job (``DEFAULT_ARGS``)."""
+    return parse_job_args((ModelArguments, DataTrainingArguments, TrainingArguments), argv, DEFAULT_ARGS)
+
+
+def parse_job_args(dataclass_types, argv: list[str] | None, default_args: list[str]):
+    """A job's flags (``sys.argv[1:]`` when ``argv`` is None) or a single ``.json`` file of
+    arguments, parsed into ``dataclass_types``; no flags at all means ``default_args``."""
     from transformers import HfArgumentParser
 
     argv = sys.argv[1:] if argv is None else argv
-    parser = HfArgumentParser((ModelArguments, DataTrainingArguments, TrainingArguments))
+    parser = HfArgumentParser(dataclass_types)
     if len(argv) == 1 and argv[0].endswith(".json"):
         path = Path(argv[0])
         if not path.is_file():
             raise FileNotFoundError(f"argument file {path} does not exist")
         return parser.parse_json_file(json_file=str(path.resolve()))
-    return parser.parse_args_into_dataclasses(args=argv or DEFAULT_ARGS)
+    return parser.parse_args_into_dataclasses(args=argv or default_args)
 
 
 def _load_data(data_args: DataTrainingArguments):

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 import math
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from datasets import Dataset
-from transformers import DataCollatorForLanguageModeling, HfArgumentParser, TrainingArguments, set_seed
+from transformers import DataCollatorForLanguageModeling, TrainingArguments, set_seed
 
 from .configuration_sincos_cls import SinCosClsConfig
 from .glue_job import (
@@ -28,6 +27,7 @@ from .glue_job import (
     _resume_checkpoint,
     _setup_logging,
     _texts,
+    parse_job_args,
 )
 from .training import SinCosClsTrainer
 
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 MASK = "[MASK]"
 
 # What `python scripts/run_mlm.py` with no arguments runs: pre-train the recipe's encoder on
-# Rotten Tomatoes' training snippets and film synopses. Fine-tune it with PRETRAINED_FINETUNE_ARGS.
+# Rotten Tomatoes' training snippets and film synopses (model_card.md measures fine-tuning it).
 DEFAULT_ARGS = [
     "--corpus", "rotten_tomatoes",
     "--output_dir", "outputs/rotten_tomatoes_mlm",
@@ -73,14 +73,8 @@ class PretrainingArguments:
 def parse_args(argv: list[str] | None = None):
     """Parse flags (or one JSON file of arguments) into the four dataclasses; no flags at all
     means the embedded default (``DEFAULT_ARGS``)."""
-    argv = sys.argv[1:] if argv is None else argv
-    parser = HfArgumentParser((ModelArguments, DataTrainingArguments, PretrainingArguments, TrainingArguments))
-    if len(argv) == 1 and argv[0].endswith(".json"):
-        path = Path(argv[0])
-        if not path.is_file():
-            raise FileNotFoundError(f"argument file {path} does not exist")
-        return parser.parse_json_file(json_file=str(path.resolve()))
-    return parser.parse_args_into_dataclasses(args=argv or DEFAULT_ARGS)
+    return parse_job_args((ModelArguments, DataTrainingArguments, PretrainingArguments, TrainingArguments), argv,
+                          DEFAULT_ARGS)
 
 
 def run(model_args: ModelArguments, data_args: DataTrainingArguments, mlm_args: PretrainingArguments,

@@ -24,6 +24,7 @@ def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
         part = results["accuracy"][corpus]
         assert 0.0 <= part["sincos_cls"]["test_accuracy"]["mean"] <= 1.0
         assert set(part["baselines"]["models"]) == {"tfidf_logistic_regression", "nb_logistic_regression"}
+        assert part["cross_validation"]["texts"] == 300
     assert len(results["ablation"]) == 9
     tried = results["tried"]
     assert len(tried) == 11 and any(name.startswith("MLM pre-training") for name in tried)
