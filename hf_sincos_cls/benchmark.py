@@ -160,6 +160,7 @@ def tried_part(seeds=(0, 1, 2), quick: bool = False, corpus: str = "rotten_tomat
                          [train_and_test(corpus, seed, extra, quick) for seed in seeds])
         part[name]["pretraining_seconds"] = pretraining_seconds
         part[name]["pretraining_train_loss"] = pretrained["train_loss"]
+        part[name]["pretraining_validation_perplexity"] = pretrained.get("perplexity")
 
     labels = np.asarray(_test_split(corpus, 100 if quick else None)["label"])
     ensemble = np.mean([r["probabilities"] for r in recipe], axis=0).argmax(-1)

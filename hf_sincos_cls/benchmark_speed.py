@@ -180,6 +180,50 @@ def measure(model, batches, device: torch.device, train: bool, autocast_dtype: t
     }
 
 
+def profile_training_step(hidden: int, layers: int, heads: int, inner: int, batch_size: int = 32,
+                          seq_len: int = 24, precision: str = "bf16", steps: int = 10) -> dict:
+    """torch.profiler's operators of a training step (forward, backward, AdamW) for our model and
+    a same-size BERT on one batch (half its rows ``seq_len`` long, half shorter and padded),
+    sorted by their own time: ``{model: {"ms_per_step", "top": [{name, self_ms_per_step,
+    share, calls_per_step}]}}``. CPU only; ``ms_per_step`` is timed without the profiler."""
+    from torch.profiler import ProfilerActivity, profile
+
+    if seq_len < 2:
+        raise ValueError(f"seq_len={seq_len}: needs at least 2 tokens to pad half the batch")
+    lengths = [seq_len] * (batch_size - batch_size // 2) + [max(1, seq_len * 3 // 4)] * (batch_size // 2)
+    (ids, mask), = make_batches(lengths, batch_size, 20000, group_by_length=False)
+    labels = torch.zeros(batch_size, dtype=torch.long)
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bf16" else nullcontext()
+    reports = {}
+    for name, model in build_pair(hidden, layers, heads, inner, 20000).items():
+        model.train()
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+
+        def step():
+            with autocast:
+                loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+
+        for _ in range(5):
+            step()
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        ms_per_step = (time.perf_counter() - start) / steps * 1000
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            for _ in range(steps):
+                step()
+        events = [e for e in prof.key_averages() if e.self_cpu_time_total > 0]
+        total = sum(e.self_cpu_time_total for e in events)
+        events.sort(key=lambda e: e.self_cpu_time_total, reverse=True)
+        reports[name] = {"ms_per_step": ms_per_step, "top": [
+            {"name": e.key, "self_ms_per_step": e.self_cpu_time_total / 1000 / steps,
+             "share": e.self_cpu_time_total / total, "calls_per_step": e.count / steps} for e in events]}
+    return reports
+
+
 def measure_isolated(spec: dict) -> dict:
     """``measure`` in a fresh Python process, so peak memory is not hidden by what an earlier
     measurement left in the allocator. ``spec``: model ("sincos_cls" or "bert"), hidden, layers,

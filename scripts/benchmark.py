@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Measure accuracy against baselines, the blog's choices, speed against BERT, and GloVe loading.
 
-    python scripts/benchmark.py                          # everything (about 45 minutes on 2 CPU cores)
+    python scripts/benchmark.py                          # everything (about an hour on 2 CPU cores)
     python scripts/benchmark.py --parts speed vectors    # any subset
     python scripts/benchmark.py --parts speed --update   # measure one part again, keep the others
     python scripts/benchmark.py --quick                  # a smoke run on tiny slices (CI)

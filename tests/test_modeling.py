@@ -218,6 +218,34 @@ def test_eager_and_sdpa_agree(mask_padding):
                           sdpa(input_ids=ids, attention_mask=mask).logits, atol=1e-5)
 
 
+def _attention_ops(model, ids, mask, train):
+    from torch.profiler import ProfilerActivity, profile
+
+    model.train(train)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        with torch.autocast("cpu", dtype=torch.bfloat16), torch.set_grad_enabled(train):
+            out = model(input_ids=ids, attention_mask=mask, labels=torch.zeros(len(ids), dtype=torch.long))
+        if train:
+            out.loss.backward()
+    return {e.key for e in prof.key_averages() if "attention" in e.key}, out
+
+
+def test_cpu_bf16_training_takes_the_math_attention_kernel_and_matches_eager():
+    config = dict(hidden_dropout_prob=0.0, classifier_dropout=0.0, num_labels=2)
+    sdpa = AutoModelForSequenceClassification.from_config(tiny_config(**config), attn_implementation="sdpa")
+    eager = AutoModelForSequenceClassification.from_config(tiny_config(**config), attn_implementation="eager")
+    eager.load_state_dict(sdpa.state_dict())
+    ids, mask = _batch()
+    ops, out = _attention_ops(sdpa, ids, mask, train=True)
+    assert not any("flash" in op for op in ops), ops  # the fused kernel's slow CPU backward is avoided
+    _, reference = _attention_ops(eager, ids, mask, train=True)
+    assert out.loss.item() == pytest.approx(reference.loss.item(), rel=2e-2)
+    for (name, a), b in zip(sdpa.named_parameters(), eager.parameters()):  # the same to bf16 precision
+        assert (a.grad - b.grad).norm() <= 0.05 * b.grad.norm() + 1e-6, name
+    ops, _ = _attention_ops(sdpa, ids, mask, train=False)  # inference keeps torch's own choice
+    assert any("flash" in op for op in ops), ops
+
+
 def test_output_attentions_works_under_sdpa():
     model = AutoModel.from_config(tiny_config(), attn_implementation="sdpa").eval()
     out = model(input_ids=torch.tensor([[4, 5, 6]]), output_attentions=True)
