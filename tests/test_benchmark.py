@@ -66,3 +66,28 @@ def test_update_refuses_results_of_other_seeds_or_mode():
         merge_results(earlier, {"quick": False, "seeds": [0], "speed": {}})
     with pytest.raises(ValueError, match="quick"):
         merge_results(earlier, {"quick": True, "seeds": [0, 1, 2], "speed": {}})
+
+
+def test_profile_script_lists_each_models_operators_by_time():
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(
+        [sys.executable, os.path.join(REPO, "scripts", "profile_training_step.py"), "--hidden", "16", "--layers", "1",
+         "--heads", "2", "--inner", "32", "--batch_size", "4", "--seq_len", "6", "--steps", "2", "--rows", "5"],
+        capture_output=True, text=True, cwd=REPO, env=env, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    headers = [line for line in result.stdout.splitlines() if line.startswith("== ")]
+    assert [h.split(":")[0] for h in headers] == ["== sincos_cls", "== bert"]
+    rows = [line for line in result.stdout.splitlines() if " ms " in line and "aten::" in line]
+    assert len(rows) >= 6  # up to 5 operators per model, named
+
+
+def test_profile_shares_sum_to_one_and_reject_a_too_short_sequence():
+    from hf_sincos_cls.benchmark_speed import profile_training_step
+
+    reports = profile_training_step(16, 1, 2, 32, batch_size=4, seq_len=6, precision="fp32", steps=1)
+    for report in reports.values():
+        assert report["ms_per_step"] > 0
+        assert abs(sum(op["share"] for op in report["top"]) - 1.0) < 1e-6
+    with pytest.raises(ValueError, match="seq_len=1"):
+        profile_training_step(16, 1, 2, 32, seq_len=1)
