@@ -22,6 +22,7 @@ from .glue_job import (
     InputError,
     ModelArguments,
     _enable_length_grouping,
+    _limit,
     _load_data,
     _max_positions,
     _resume_checkpoint,
@@ -161,7 +162,7 @@ def _prepare(model_args, data_args, mlm_args, training_args):
     with training_args.main_process_first(desc="tokenizing"):
         train = Dataset.from_dict({"text": texts}).map(encode, batched=True, remove_columns=["text"],
                                                         desc="Tokenizing")
-        train = train.select(range(min(data_args.max_train_samples, len(train)))) if data_args.max_train_samples else train
+        train = _limit(train, data_args.max_train_samples)
         evaluation = None
         if "validation" in raw and training_args.do_eval:
             held_out = Dataset.from_dict({"text": list(_texts(raw["validation"], columns))})
