@@ -26,7 +26,7 @@ from transformers import (
 )
 
 from .configuration_sincos_cls import SinCosClsConfig
-from .training import SinCosClsTrainer, last_complete_checkpoint
+from .training import SinCosClsTrainer, last_complete_checkpoint, train_and_save
 
 logger = logging.getLogger(__name__)
 
@@ -232,10 +232,15 @@ def _texts(split, columns):
 
 
 def _build_tokenizer(model_args, data_args, raw, columns):
+    return new_tokenizer(_texts(raw["train"], columns), model_args, data_args)
+
+
+def new_tokenizer(texts, model_args, data_args):
+    """A tokenizer trained on ``texts`` with the tokenizer flags, cut at the new model's length."""
     from .tokenization import build_tokenizer
 
     return build_tokenizer(
-        _texts(raw["train"], columns),
+        texts,
         max_vocab_size=model_args.tokenizer_max_vocab,
         min_frequency=model_args.tokenizer_min_frequency,
         char_level=model_args.char_level,
@@ -244,25 +249,27 @@ def _build_tokenizer(model_args, data_args, raw, columns):
 
 
 def _build_model(model_args, data_args, tokenizer, columns, train_texts):
-    """A new model from the config flags, GloVe-initialised unless --glove none; returns it
-    with the vectors' coverage of the vocabulary and of the training tokens (None without)."""
     from .modeling_sincos_cls import SinCosClsForSequenceClassification
 
+    type_vocab = model_args.type_vocab_size
+    return new_model(SinCosClsForSequenceClassification, model_args, data_args, tokenizer, train_texts,
+                     type_vocab_size=(2 if columns.text_pair else 0) if type_vocab is None else type_vocab,
+                     **_label_fields(columns))
+
+
+def new_model(model_class, model_args, data_args, tokenizer, texts, **config_fields):
+    """A new ``model_class`` from the config flags plus ``config_fields``, GloVe-initialised
+    unless --glove none; returns it with the vectors' coverage of the vocabulary and of the
+    tokens of ``texts`` (None without vectors)."""
     fields = model_args.config_fields()
     fields["max_position_embeddings"] = _max_positions(model_args, data_args)
-    type_vocab = model_args.type_vocab_size
-    config = SinCosClsConfig(
-        vocab_size=len(tokenizer),
-        pad_token_id=tokenizer.pad_token_id,
-        type_vocab_size=(2 if columns.text_pair else 0) if type_vocab is None else type_vocab,
-        **_label_fields(columns),
-        **fields,
-    )
+    config = SinCosClsConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, **config_fields,
+                             **fields)
     if model_args.glove.lower() == "none":
-        return SinCosClsForSequenceClassification(config), None
+        return model_class(config), None
     from .glove import build_model_with_word_vectors
 
-    return build_model_with_word_vectors(config, tokenizer, model_args.glove, texts=train_texts)
+    return build_model_with_word_vectors(config, tokenizer, model_args.glove, texts=texts, model_class=model_class)
 
 
 def _label_fields(columns) -> dict:
@@ -400,12 +407,7 @@ def _train_and_report(model_args, data_args, training_args, checkpoint, callback
     results: dict = {}
     output_dir = Path(training_args.output_dir)
     if training_args.do_train:
-        train_result = trainer.train(resume_from_checkpoint=checkpoint)
-        trainer.save_model()
-        metrics = {**train_result.metrics, "train_samples": len(train)}
-        trainer.log_metrics("train", metrics)
-        trainer.save_metrics("train", metrics)
-        trainer.save_state()
+        metrics = train_and_save(trainer, train, checkpoint)
         results.update({f"train_{k}" if not k.startswith("train") else k: v for k, v in metrics.items()})
 
     plots = {}

@@ -16,7 +16,6 @@ from pathlib import Path
 from datasets import Dataset
 from transformers import DataCollatorForLanguageModeling, TrainingArguments, set_seed
 
-from .configuration_sincos_cls import SinCosClsConfig
 from .glue_job import (
     DataTrainingArguments,
     InputError,
@@ -24,13 +23,14 @@ from .glue_job import (
     _enable_length_grouping,
     _limit,
     _load_data,
-    _max_positions,
     _resume_checkpoint,
     _setup_logging,
     _texts,
+    new_model,
+    new_tokenizer,
     parse_job_args,
 )
-from .training import SinCosClsTrainer
+from .training import SinCosClsTrainer, train_and_save
 
 logger = logging.getLogger(__name__)
 
@@ -103,13 +103,7 @@ def run(model_args: ModelArguments, data_args: DataTrainingArguments, mlm_args: 
     )
     results: dict = {}
     if training_args.do_train:
-        train_result = trainer.train(resume_from_checkpoint=checkpoint)
-        trainer.save_model()
-        metrics = {**train_result.metrics, "train_samples": len(train)}
-        trainer.log_metrics("train", metrics)
-        trainer.save_metrics("train", metrics)
-        trainer.save_state()
-        results.update(metrics)
+        results.update(train_and_save(trainer, train, checkpoint))
     if training_args.do_eval and evaluation is not None:
         metrics = trainer.evaluate()
         metrics["eval_samples"] = len(evaluation)
@@ -171,15 +165,7 @@ def _prepare(model_args, data_args, mlm_args, training_args):
 
 
 def _build_tokenizer(texts, model_args, data_args):
-    from .tokenization import build_tokenizer
-
-    tokenizer = build_tokenizer(
-        texts,
-        max_vocab_size=model_args.tokenizer_max_vocab,
-        min_frequency=model_args.tokenizer_min_frequency,
-        char_level=model_args.char_level,
-        model_max_length=_max_positions(model_args, data_args),
-    )
+    tokenizer = new_tokenizer(texts, model_args, data_args)
     tokenizer.add_special_tokens({"mask_token": MASK})
     return tokenizer
 
@@ -187,18 +173,5 @@ def _build_tokenizer(texts, model_args, data_args):
 def _build_model(model_args, data_args, tokenizer, texts):
     from .modeling_sincos_cls import SinCosClsForMaskedLM
 
-    fields = model_args.config_fields()
-    fields["max_position_embeddings"] = _max_positions(model_args, data_args)
-    config = SinCosClsConfig(
-        vocab_size=len(tokenizer),
-        pad_token_id=tokenizer.pad_token_id,
-        type_vocab_size=model_args.type_vocab_size or 0,
-        sparse_prediction=True,
-        **fields,
-    )
-    if model_args.glove.lower() == "none":
-        return SinCosClsForMaskedLM(config), None
-    from .glove import build_model_with_word_vectors
-
-    return build_model_with_word_vectors(config, tokenizer, model_args.glove, texts=texts,
-                                         model_class=SinCosClsForMaskedLM)
+    return new_model(SinCosClsForMaskedLM, model_args, data_args, tokenizer, texts,
+                     type_vocab_size=model_args.type_vocab_size or 0, sparse_prediction=True)

@@ -85,6 +85,18 @@ class SinCosClsTrainer(Trainer):
         return self.lr_scheduler
 
 
+def train_and_save(trainer: Trainer, train_dataset, checkpoint: str | None = None) -> dict:
+    """Train (resuming from ``checkpoint`` if given), then save the model, the training metrics
+    (logged, and in ``train_results.json``) and the trainer state; returns the metrics."""
+    train_result = trainer.train(resume_from_checkpoint=checkpoint)
+    trainer.save_model()
+    metrics = {**train_result.metrics, "train_samples": len(train_dataset)}
+    trainer.log_metrics("train", metrics)
+    trainer.save_metrics("train", metrics)
+    trainer.save_state()
+    return metrics
+
+
 def last_complete_checkpoint(output_dir: str | os.PathLike) -> str | None:
     """The newest ``checkpoint-N`` folder that was written to the end.
 
