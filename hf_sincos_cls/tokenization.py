@@ -4,7 +4,10 @@ GloVe 6B was counted on lower-cased, Penn-Treebank-style tokens: clitics split o
 "n't", "it" + "'s"), punctuation apart ("--", "...", "!!" kept whole), acronyms and common
 abbreviations with their dots ("u.s.", "mr.", "j."), numbers whole ("1,000", "3.5", "10:30").
 Splitting our texts the same way puts most of a corpus's tokens on a vector (see
-``build_tokenizer``). A character-level mode serves languages written without spaces.
+``build_tokenizer``). Scripts written without spaces between words (Han, Kana, Thai, ...)
+become one token per character in both modes; the character mode drops the GloVe-specific
+rules and keeps other scripts' words and numbers whole, for Chinese or Japanese corpora.
+``detect_tokenizer_mode`` picks the mode from a corpus's own letters.
 
 The result is a plain ``PreTrainedTokenizerFast``: ``save_pretrained`` writes a
 ``tokenizer.json`` that ``AutoTokenizer`` loads with no code of ours.
@@ -13,7 +16,9 @@ The result is a plain ``PreTrainedTokenizerFast``: ``save_pretrained`` writes a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
+import regex
 import transformers
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
@@ -21,7 +26,12 @@ PAD, UNK, CLS, SEP = "[PAD]", "[UNK]", "[CLS]", "[SEP]"
 # The order fixes the ids: [PAD] is 0, the config's pad_token_id (SPEC rule 1).
 SPECIAL_TOKENS = (PAD, UNK, CLS, SEP)
 
-_WORD_CHAR = r"[\p{L}\p{M}\p{N}]"
+# Scripts written without spaces between words: a run of them is a sentence, not a word, so
+# each character (grapheme) is a token of its own.
+_UNSPACED_SCRIPTS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}"
+_UNSPACED_CHAR = rf"(?=[{_UNSPACED_SCRIPTS}])\X"
+# A letter, mark or digit of any other script.
+_WORD_CHAR = rf"[\p{{L}}\p{{M}}\p{{N}}&&[^{_UNSPACED_SCRIPTS}]]"
 # Abbreviations GloVe 6B keeps with their dot; a short list of titles and months, because
 # after lower-casing "mr." and a sentence ending in "mr" cannot be told apart by shape alone.
 _ABBREVIATIONS = (
@@ -32,7 +42,8 @@ _ABBREVIATIONS = (
 _CLITICS = r"'(?:s|re|ve|ll|d|m)\b"
 # Alternatives are tried in this order at each position; the first that matches is a token.
 WORD_PATTERN = "|".join([
-    r"\p{L}+(?=n't\b)",  # "do" of "don't", "ca" of "can't": GloVe has "ca" + "n't"
+    _UNSPACED_CHAR,
+    rf"{_WORD_CHAR}+(?=n't\b)",  # "do" of "don't", "ca" of "can't": GloVe has "ca" + "n't"
     r"n't\b",
     _CLITICS,
     rf"(?:{'|'.join(_ABBREVIATIONS)})\.(?!{_WORD_CHAR})",
@@ -45,8 +56,57 @@ WORD_PATTERN = "|".join([
     r"[!?]+",  # "!!!", "?!"
     r"([^\s\p{L}\p{M}\p{N}])\1*",  # a run of one punctuation mark: "--", "...", "''", "``"
 ])
-# One token per user-perceived character (grapheme), spaces dropped.
-CHAR_PATTERN = r"(?!\s)\X"
+# Characters of unspaced scripts one by one; numbers and other scripts' words whole (an
+# "iPhone" or "3.5" inside Chinese text stays one token); a run of one punctuation mark.
+CHAR_PATTERN = "|".join([
+    _UNSPACED_CHAR,
+    r"\p{N}+(?:[.,:/]\p{N}+)+",
+    rf"{_WORD_CHAR}+",
+    r"([^\s\p{L}\p{M}\p{N}])\1*",
+])
+TOKENIZER_MODES = ("auto", "word", "char")
+# `auto` chooses characters when most of a corpus's words are in unspaced scripts, counting
+# each of their characters as a word (so "我买了iPhone" is 3 of 4): Chinese reviews with English
+# product names stay above the line, English with an occasional Chinese name below (and word
+# mode still splits those characters one by one).
+CHAR_MODE_MIN_SHARE = 0.5
+_UNIT = regex.compile(rf"[{_UNSPACED_SCRIPTS}]|(?:(?![{_UNSPACED_SCRIPTS}])\p{{L}})+")
+_UNIT_IS_UNSPACED = regex.compile(rf"[{_UNSPACED_SCRIPTS}]")
+
+
+class TokenizerChoice(NamedTuple):
+    """The tokenizer mode picked for a corpus and why, for the log and the model card."""
+
+    mode: str
+    unspaced_share: float | None
+    reason: str
+
+
+def detect_tokenizer_mode(texts: Iterable[str], requested: str = "auto", max_chars: int = 2_000_000) -> TokenizerChoice:
+    """``word`` or ``char`` for a corpus: ``requested`` when it is one of them, else (``auto``)
+    ``char`` when at least :data:`CHAR_MODE_MIN_SHARE` of the words in ``texts`` (the first
+    ``max_chars`` characters) are characters of Han, Kana, Thai or another script written
+    without spaces, each such character counting as a word."""
+    if requested not in TOKENIZER_MODES:
+        raise ValueError(f"--tokenizer {requested!r}: choose one of {', '.join(TOKENIZER_MODES)}")
+    words = unspaced = seen = 0
+    for text in texts:
+        if not text:
+            continue
+        text = text[: max_chars - seen]
+        for unit in _UNIT.findall(text):
+            words += 1
+            unspaced += len(unit) == 1 and _UNIT_IS_UNSPACED.match(unit) is not None
+        seen += len(text)
+        if seen >= max_chars:
+            break
+    share = unspaced / words if words else None
+    described = ("no words" if share is None
+                 else f"{share:.0%} of the words are characters of scripts written without spaces")
+    if requested != "auto":
+        return TokenizerChoice(requested, share, f"asked for ({described})")
+    mode = "char" if share is not None and share >= CHAR_MODE_MIN_SHARE else "word"
+    return TokenizerChoice(mode, share, f"auto: {described}")
 
 
 class PreTrainedTokenizerFast(transformers.PreTrainedTokenizerFast):
@@ -95,8 +155,8 @@ def build_tokenizer(
             (this is the model's ``vocab_size``). The most frequent tokens are kept; ties are
             broken by the token's text, so training twice gives the same ids.
         min_frequency: a token seen fewer times becomes ``[UNK]``.
-        char_level: one token per character, for Chinese, Japanese, Thai and other languages
-            written without spaces between words.
+        char_level: the character mode (see the module docstring), for Chinese, Japanese, Thai
+            and other languages written without spaces between words.
         lowercase: lower-case before splitting, as GloVe 6B was made; turn off for cased vectors.
         model_max_length: the model's ``max_position_embeddings``; ``truncation=True`` cuts there.
         show_progress: the ``tokenizers`` trainer's progress bar.
@@ -160,4 +220,5 @@ def portable_tokenizer(tokenizer):
     )
 
 
-__all__ = ["SPECIAL_TOKENS", "PreTrainedTokenizerFast", "build_tokenizer", "portable_tokenizer"]
+__all__ = ["SPECIAL_TOKENS", "TOKENIZER_MODES", "PreTrainedTokenizerFast", "TokenizerChoice", "build_tokenizer",
+           "detect_tokenizer_mode", "portable_tokenizer"]

@@ -8,7 +8,7 @@ from transformers import pipeline
 
 from hf_sincos_cls import SinCosClsForSequenceClassification
 from hf_sincos_cls.glove import read_word_vectors
-from hf_sincos_cls.tokenization import SPECIAL_TOKENS, build_tokenizer
+from hf_sincos_cls.tokenization import SPECIAL_TOKENS, build_tokenizer, detect_tokenizer_mode
 
 REVIEWS = [
     "While Howard's appreciation of Brown and his writing is clearly well-meaning and sincere, "
@@ -94,10 +94,46 @@ def test_char_level_mode_gives_one_token_per_chinese_character():
     assert tok.decode(tok("电影很无聊")["input_ids"]) == "电影很无聊"
 
 
-def test_word_mode_keeps_a_run_of_chinese_as_one_unknown_word():
-    # Why the character mode exists: without spaces a whole Chinese sentence is one "word".
-    tok = build_tokenizer(["这部电影很好看"])
-    assert tok.tokenize("这部电影很好看") == ["这部电影很好看"]
+def test_char_mode_keeps_latin_words_and_numbers_whole_inside_chinese_text():
+    text = "我买了iPhone 15 Pro，价格3,999元！很好"
+    tok = build_tokenizer([text], char_level=True)
+    assert tok.tokenize(text) == ["我", "买", "了", "iphone", "15", "pro", ",", "价", "格", "3,999", "元", "!", "很", "好"]
+
+
+def test_char_mode_splits_japanese_kana_and_thai_into_characters():
+    tok = build_tokenizer(["これはテストです。", "ภาษาไทย"], char_level=True)
+    assert tok.tokenize("これはテストです。") == ["こ", "れ", "は", "テ", "ス", "ト", "で", "す", "。"]
+    assert tok.tokenize("ภาษาไทย") == ["ภ", "า", "ษ", "า", "ไ", "ท", "ย"]
+
+
+def test_word_mode_splits_chinese_into_characters_and_keeps_glove_rules():
+    # A run of Han characters is a sentence, not a word: even word mode splits it, so an English
+    # corpus with a few Chinese names does not learn each run as one token.
+    tok = build_tokenizer(["这部电影很好看 don't miss it"])
+    assert tok.tokenize("这部电影很好看 don't") == ["这", "部", "电", "影", "很", "好", "看", "do", "n't"]
+
+
+@pytest.mark.parametrize(
+    "texts, mode",
+    [
+        (["这部电影很好看！", "剧情太无聊了，不推荐。"], "char"),  # Chinese
+        (["これはとても面白い映画でした。", "二度と見たくない。"], "char"),  # Japanese
+        (["A gorgeous, witty, seductive movie.", "A dull, lifeless mess."], "word"),  # English
+        (["我买了iPhone 15 Pro，价格3,999元！很好", "MacBook的屏幕不错"], "char"),  # Chinese with Latin words
+        (["The film was shot in 北京 and Shanghai by a young crew.", "Great acting."], "word"),  # English, a name
+        (["", "   ", "123 456"], "word"),  # no letters at all
+    ],
+)
+def test_auto_mode_picks_characters_for_scripts_written_without_spaces(texts, mode):
+    choice = detect_tokenizer_mode(texts)
+    assert choice.mode == mode, choice
+    assert choice.reason.startswith("auto:")
+
+
+def test_an_explicit_tokenizer_mode_wins_and_a_wrong_one_is_named():
+    assert detect_tokenizer_mode(["这部电影很好看"], "word").mode == "word"
+    with pytest.raises(ValueError, match="--tokenizer 'chars'"):
+        detect_tokenizer_mode(["a"], "chars")
 
 
 def test_saved_tokenizer_loads_with_autotokenizer_in_a_fresh_process_without_the_package(tmp_path):
