@@ -755,6 +755,7 @@ def build_model_with_word_vectors(
     seed: int = 0,
     use_cache: bool = True,
     model_class=None,
+    min_token_share: float = 0.0,
 ):
     """Build a classification model whose word embeddings start from pretrained vectors.
 
@@ -765,6 +766,8 @@ def build_model_with_word_vectors(
     and the options, so a second run does not read the vectors again.
 
     Returns ``(model, coverage)``; ``model_class`` defaults to ``SinCosClsForSequenceClassification``.
+    With ``texts``, a coverage below ``min_token_share`` of their tokens returns ``(None, coverage)``:
+    vectors for a few words in a sea of random rows are not worth a model built around their width.
     """
     if model_class is None:
         from .modeling_sincos_cls import SinCosClsForSequenceClassification as model_class
@@ -772,6 +775,8 @@ def build_model_with_word_vectors(
     matrix, found = _cached_aligned(vectors, tokenizer, vocabulary, missing, seed, use_cache)
     coverage = _coverage(tokenizer, vocabulary, found, texts)
     logger.info("word vectors: %s", coverage)
+    if coverage.token_share is not None and coverage.token_share < min_token_share:
+        return None, coverage
     fields = config.to_dict()
     fields.update(vocab_size=matrix.shape[0], pad_token_id=tokenizer.pad_token_id, embedding_size=matrix.shape[1])
     config = type(config).from_dict(fields)

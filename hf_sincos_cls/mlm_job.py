@@ -42,6 +42,7 @@ DEFAULT_ARGS = [
     "--corpus", "rotten_tomatoes",
     "--output_dir", "outputs/rotten_tomatoes_mlm",
     "--do_train", "--do_eval",
+    "--max_seq_length", "128",
     "--num_train_epochs", "20",
     "--learning_rate", "1e-3",
     "--embedding_learning_rate", "3e-3",

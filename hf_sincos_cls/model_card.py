@@ -35,7 +35,7 @@ def _format(value) -> str:
 
 
 def write_model_card(output_dir, *, model, raw, columns, data_args, model_args, training_args, results, plots,
-                     coverage=None) -> Path:
+                     coverage=None, adaptations: dict[str, str] | None = None) -> Path:
     """Write ``output_dir/README.md``: front matter for the Hub, data, config, metrics and plots."""
     from .data import split_table
 
@@ -51,6 +51,10 @@ def write_model_card(output_dir, *, model, raw, columns, data_args, model_args, 
     if model_args.model_name_or_path:
         vectors = f"continued from `{model_args.model_name_or_path}`"
     images = "\n".join(f"![{key}]({Path(path).name})" for key, path in plots.items())
+    adapted = [f"- {what}: {choice}" for what, choice in (adaptations or {}).items()]
+    if adapted:
+        adapted = ["## How the recipe adapted to this data", "",
+                   "Settings the run did not name were derived from the data:", "", *adapted, ""]
     lines = [
         "---",
         "library_name: transformers",
@@ -99,6 +103,7 @@ def write_model_card(output_dir, *, model, raw, columns, data_args, model_args, 
         + (f" (embeddings {model_args.embedding_learning_rate:g})" if model_args.embedding_learning_rate else "")
         + f", warm-up {training_args.warmup_steps:g}, cosine decay, seed {training_args.seed}.",
         "",
+        *adapted,
         "## Results",
         "",
         "| metric | value |",

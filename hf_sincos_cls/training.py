@@ -63,7 +63,8 @@ class SinCosClsTrainer(Trainer):
             if param.requires_grad:
                 groups.setdefault((param is embedding, name in decay), []).append(param)
         param_groups = []
-        for (is_embedding, decays), params in groups.items():
+        # The encoder's groups first: Trainer logs the first group's rate, which should be --learning_rate.
+        for (is_embedding, decays), params in sorted(groups.items(), key=lambda item: item[0][0]):
             group = {"params": params, "weight_decay": self.args.weight_decay if decays else 0.0}
             if is_embedding:
                 group["lr"] = self.embedding_learning_rate
