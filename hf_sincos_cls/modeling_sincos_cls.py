@@ -1,6 +1,7 @@
 """PyTorch port of the blog's Keras transformer encoder for text classification.
 
-Top to bottom in the order data flows; ``rule N`` points at ``SPEC.md``.
+Top to bottom in the order data flows; ``rule N`` points at the rule table of ``model_card.md``
+("Architecture, rule by rule").
 """
 
 from __future__ import annotations
@@ -150,11 +151,14 @@ class SinCosClsSelfAttention(nn.Module):
         qkv = qkv.view(bs, seq_len, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)
         query, key, value = qkv.unbind(0)  # each (bs, heads, seq_len, head_dim)
 
-        implementation = self.config._attn_implementation
-        if output_attentions or implementation in (None, "eager"):
+        # Spelled as transformers' own models spell it: set_attn_implementation reads this file's
+        # source for these patterns and refuses to switch a model without them.
+        if output_attentions or self.config._attn_implementation in (None, "eager"):
             attention = eager_attention_forward  # only eager materialises the weights
-        else:
-            attention = ALL_ATTENTION_FUNCTIONS[implementation]
+        elif hasattr(ALL_ATTENTION_FUNCTIONS, "get_interface"):  # transformers >= 5
+            attention = ALL_ATTENTION_FUNCTIONS.get_interface(self.config._attn_implementation, eager_attention_forward)
+        else:  # transformers 4.x
+            attention = ALL_ATTENTION_FUNCTIONS[self.config._attn_implementation]
         with _sdpa_backend(query) if attention is not eager_attention_forward else nullcontext():
             output, weights = attention(
                 self,
@@ -263,6 +267,17 @@ class SinCosClsPreTrainedModel(PreTrainedModel):
             raise OSError(
                 f"the weights of {pretrained_model_name_or_path} could not be read: model.safetensors is damaged "
                 f"or truncated ({error}); save or download it again"
+            ) from error
+        except RuntimeError as error:  # 4.x: torch's "size mismatch" message; 5.x its own
+            text = str(error)
+            if "size mismatch" not in text and "ignore_mismatched_sizes" not in text:
+                raise
+            detail = next((line.strip() for line in text.splitlines() if "size mismatch" in line or "shape" in line),
+                          text.splitlines()[0] if text else "")
+            raise RuntimeError(
+                f"the weights of {pretrained_model_name_or_path} do not fit its config ({detail}); pass "
+                "ignore_mismatched_sizes=True to start the mismatched layers afresh (e.g. a classifier for another "
+                "number of labels), or correct config.json"
             ) from error
 
     def save_pretrained(self, save_directory, *args, **kwargs):
@@ -505,6 +520,18 @@ class SinCosClsForMaskedLM(SinCosClsPreTrainedModel):
         self.transform_norm = SinCosClsLayerNorm(config.embedding_size, config.layer_norm_eps, affine=True)
         self.decoder_bias = nn.Parameter(torch.zeros(config.vocab_size))
         self.post_init()
+
+    def resize_token_embeddings(self, *args, **kwargs) -> nn.Embedding:
+        """transformers' resize of the word embeddings (which the head scores against), plus the
+        head's per-token ``decoder_bias``: cut, or padded with zeros as ``_init_weights`` sets it."""
+        embeddings = super().resize_token_embeddings(*args, **kwargs)
+        rows, old = embeddings.weight.shape[0], self.decoder_bias
+        if old.shape[0] != rows:
+            bias = old.detach().new_zeros(rows)
+            kept = min(rows, old.shape[0])
+            bias[:kept] = old.detach()[:kept]
+            self.decoder_bias = nn.Parameter(bias, requires_grad=old.requires_grad)
+        return embeddings
 
     def forward(
         self,
