@@ -1,15 +1,18 @@
 """Word vectors: reading GloVe / word2vec text, aligning with a tokenizer, building a model, bad input."""
 
+import codecs
 import gzip
+import os
 import re
 import zipfile
 
 import numpy as np
 import pytest
-from conftest import tiny_config
+from helpers import tiny_config
 
 import hf_sincos_cls.glove as glove
 from hf_sincos_cls.glove import (
+    WordVectors,
     WordVectorsError,
     build_model_with_word_vectors,
     embedding_matrix,
@@ -20,7 +23,7 @@ from hf_sincos_cls.wheel_data import wheel_member
 
 THE_GLOVE_6B = [0.418, 0.24968, -0.41242]
 
-# Words longer than the 16-byte window the reader looks through first, and one non-ASCII.
+# Short and long words, and one non-ASCII.
 ROWS = [
     ("the", [0.418, 0.24968, -0.41242]),
     ("film", [0.5, -1.25, 3.0]),
@@ -134,10 +137,46 @@ def test_a_repeated_word_keeps_its_first_vector(tmp_path):
     np.testing.assert_array_equal(read_word_vectors(path)["film"], expected("film"))
 
 
-def test_lookup_stays_exact_when_word_hashes_collide(glove_file, monkeypatch):
-    monkeypatch.setattr(glove, "_hash_keys", lambda keys, lengths: lengths.astype(np.uint64))  # same length, same hash
-    vectors = read_word_vectors(glove_file)
-    assert vectors.lookup(["film", "good", "the", "cat", "a"]).tolist() == [1, 2, 0, -1, 5]
+def test_words_that_look_like_numbers_nulls_quotes_or_comments_stay_words(tmp_path):
+    odd = ['"', "'quoted'", "#", "#hash", "nan", "NaN", "null", "NULL", "N/A", "", "1.5", "-0", "1e5", "true", "\\"]
+    rows = [(w, [float(i), 0.5, -0.5]) for i, w in enumerate(odd)]
+    vectors = read_word_vectors(write_bad(tmp_path, glove_text(rows), "odd.txt"))
+    assert vectors.words == odd
+    assert vectors.lookup(odd).tolist() == list(range(len(odd)))
+    np.testing.assert_array_equal(vectors["nan"], [4.0, 0.5, -0.5])
+
+
+def test_a_byte_order_mark_and_blank_lines_at_the_end_are_not_rows(tmp_path):
+    path = write_bad(tmp_path, codecs.BOM_UTF8 + glove_text().encode("utf-8") + b"\n\n \n", "bom.txt")
+    vectors = read_word_vectors(path)
+    assert vectors.words == [w for w, _ in ROWS]
+
+
+def test_rows_that_end_in_blanks_read_like_the_others(tmp_path):
+    lines = glove_text().splitlines()
+    lines[1] += " "  # only some rows end in a blank ...
+    lines[4] += "  \r"
+    vectors = read_word_vectors(write_bad(tmp_path, "\n".join(lines) + "\n", "some.txt"))
+    assert vectors.words == [w for w, _ in ROWS]
+    np.testing.assert_array_equal(vectors.vectors, np.asarray([v for _, v in ROWS], dtype=np.float32))
+    text = "".join(f"{w} {' '.join(repr(x) for x in v)} \n" for w, v in ROWS)
+    lines = text.splitlines()
+    lines[2] = lines[2].rstrip()  # ... and only some do not
+    vectors = read_word_vectors(write_bad(tmp_path, "\n".join(lines) + "\n", "most.txt"))
+    assert vectors.words == [w for w, _ in ROWS]
+    np.testing.assert_array_equal(vectors.vectors, np.asarray([v for _, v in ROWS], dtype=np.float32))
+
+
+def test_word_vectors_in_memory_align_like_read_ones():
+    vectors = WordVectors("mine", ["the", "film", "the"], np.array([[1, 2], [3, 4], [5, 6]]))
+    assert (len(vectors), vectors.dim, vectors.vectors.dtype) == (3, 2, np.float32)
+    assert vectors.lookup(["film", "the", "cat"]).tolist() == [1, 0, -1]
+    tok = build_tokenizer(["the film"])
+    matrix, coverage = embedding_matrix(vectors, tok)
+    np.testing.assert_array_equal(matrix[tok.convert_tokens_to_ids("film")], [3.0, 4.0])
+    assert coverage.words_found == 2
+    with pytest.raises(IndexError):
+        vectors.rows([3])
 
 
 # --- aligning with a tokenizer and building a model -------------------------------------------
@@ -234,6 +273,35 @@ def test_cache_is_keyed_by_the_file_content(glove_file, cache):
     assert len(list((cache / "word_vectors").glob("*.npz"))) == 2
 
 
+def test_a_warm_start_does_not_hash_the_file_again(glove_file, cache, monkeypatch):
+    tok = build_tokenizer(["the film"])
+    build_model_with_word_vectors(tiny_config(), tok, glove_file)
+    [memo] = (cache / "word_vectors" / "sha1").iterdir()
+    assert memo.read_text() == "sha1:" + glove.hashlib.sha1(glove_file.read_bytes()).hexdigest()
+    real_open = open
+
+    def open_all_but_the_vectors(file, *args, **kwargs):
+        assert file != glove_file, "the vectors file was read again"
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", open_all_but_the_vectors)
+    _, coverage = build_model_with_word_vectors(tiny_config(), tok, glove_file)
+    assert coverage.words_found == 2
+
+
+def test_a_file_changed_in_place_to_the_same_size_is_read_again(glove_file, cache):
+    tok = build_tokenizer(["the film"])
+    build_model_with_word_vectors(tiny_config(), tok, glove_file)  # hashes the file and remembers the hash
+    text = glove_text().replace("0.418", "0.666")
+    assert len(text) == len(glove_text())
+    stat = glove_file.stat()
+    glove_file.write_text(text, encoding="utf-8")
+    os.utime(glove_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    after, _ = build_model_with_word_vectors(tiny_config(), tok, glove_file)
+    row = after.get_input_embeddings().weight[tok.convert_tokens_to_ids("the")].detach().numpy()
+    np.testing.assert_allclose(row[0], 0.666, rtol=1e-6)
+
+
 # --- bad input: a ValueError naming the file and the line, nothing in the cache ------------------
 
 
@@ -261,6 +329,15 @@ def test_a_non_numeric_value_raises_when_its_row_is_parsed(tmp_path):
     np.testing.assert_array_equal(vectors["film"], expected("film"))
     with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 7: b'zero' is not a number"):
         vectors["bad"]  # ... and a bad one raises when asked for
+
+
+def test_line_numbers_count_the_header_and_rows_whose_words_hold_spaces(tmp_path):
+    text = f"{len(ROWS) + 3} 3\n" + glove_text()[:-1] + "\nnew york 1 2 3\n. . . 4 5 6\nbad 0.1 zero 0.3\n"
+    path = write_bad(tmp_path, text)
+    vectors = read_word_vectors(path)
+    assert vectors.words[-3:] == ["new york", ". . .", "bad"]
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 10: b'zero' is not a number"):
+        vectors.vectors
 
 
 def test_a_nan_value_names_its_line(tmp_path):
