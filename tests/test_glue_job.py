@@ -1,39 +1,16 @@
-"""scripts/run_glue_style.py end to end, in subprocesses, on small slices with a tiny model."""
+"""scripts/run_glue_style.py end to end on small slices with a tiny model: in subprocesses (the
+slow lane) where the script itself is under test, in-process where the message is."""
 
 import csv
 import json
-import os
-import subprocess
-import sys
+import re
 
 import pytest
-from conftest import REPO, run_python
+from helpers import TINY, check_ok, pipeline_predictions, run_script, tiny_config, tiny_tokenizer
 
-SCRIPT = os.path.join(REPO, "scripts", "run_glue_style.py")
-TINY = ["--hidden_size", "32", "--num_hidden_layers", "2", "--num_attention_heads", "2", "--intermediate_size", "64",
-        "--pooling_layers", "2", "--max_seq_length", "64", "--report_to", "none", "--seed", "0",
-        "--per_device_train_batch_size", "16", "--per_device_eval_batch_size", "64", "--logging_steps", "5"]
-
-
-def run_script(*args, cwd=None, timeout=600):
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
-    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, cwd=cwd or REPO,
-                          env=env, timeout=timeout)
-
-
-def check_ok(result):
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
-
-
-def pipeline_predictions(folder, texts, block_package):
-    code = f"""
-        import json
-        from transformers import pipeline
-        classify = pipeline("text-classification", model={str(folder)!r}, trust_remote_code=True)
-        print(json.dumps(classify({texts!r}, top_k=None, truncation=True)))
-    """
-    return json.loads(run_python(code, cwd=str(folder.parent), block_package=block_package).strip().splitlines()[-1])
+from hf_sincos_cls import SinCosClsForSequenceClassification
+from hf_sincos_cls.glue_job import parse_args, run
+from hf_sincos_cls.jobs import InputError
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +25,7 @@ def rotten_run(tmp_path_factory):
     return out, result
 
 
+@pytest.mark.slow
 def test_rotten_tomatoes_run_writes_every_output(rotten_run):
     out, _ = rotten_run
     for name in ("model.safetensors", "config.json", "modeling_sincos_cls.py", "tokenizer.json", "README.md",
@@ -63,6 +41,7 @@ def test_rotten_tomatoes_run_writes_every_output(rotten_run):
     assert "rotten_tomatoes" in card and "eval_accuracy" in card and "training_curves.png" in card
 
 
+@pytest.mark.slow
 def test_rotten_tomatoes_model_uses_glove_by_default(rotten_run):
     out, _ = rotten_run
     config = json.loads((out / "config.json").read_text())
@@ -71,6 +50,7 @@ def test_rotten_tomatoes_model_uses_glove_by_default(rotten_run):
     assert config["id2label"] == {"0": "fresh", "1": "rotten"}
 
 
+@pytest.mark.slow
 def test_saved_model_predicts_the_same_through_pipeline_with_and_without_package(rotten_run):
     out, _ = rotten_run
     texts = ["a gorgeous , witty , seductive movie .", "a dull , lifeless mess that never ends ."]
@@ -82,6 +62,7 @@ def test_saved_model_predicts_the_same_through_pipeline_with_and_without_package
         assert sum(r["score"] for r in a) == pytest.approx(1.0, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_bbc_news_slice_learns_well_above_chance(tmp_path):
     # 5 topics: always guessing the largest class scores 0.24 on validation. With 500 articles,
     # 4 epochs and GloVe this tiny model measured 0.930, 0.930, 0.915 (seeds 0, 1, 2); 0.6 is
@@ -102,6 +83,7 @@ def _write_pairs(path, rows):
         writer.writerows(rows)
 
 
+@pytest.mark.slow
 def test_csv_sentence_pair_regression(tmp_path):
     words = ["cat", "dog", "car", "tree", "house", "river", "song", "book"]
     rows = []
@@ -162,13 +144,22 @@ def test_bad_input_fails_before_training_with_a_clear_message(tmp_path, case, me
         dev = tmp_path / "dev.csv"
         _write_csv(dev, ["text", "label"], [])
         args += ["--train_file", str(train), "--validation_file", str(dev)]
-    result = run_script(*args)
-    assert result.returncode == 2, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr
-    assert message in result.stderr
+    with pytest.raises(InputError, match=re.escape(message)):
+        run(*parse_args(args))
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("checkpoint-*"))
 
 
+@pytest.mark.slow
+def test_bad_input_exits_with_code_2_and_one_line_without_a_traceback(tmp_path):
+    result = run_script("--train_file", str(tmp_path / "no_such_file.csv"), "--output_dir", str(tmp_path / "out"),
+                        *TINY)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ") and "no_such_file.csv" in result.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("checkpoint-*"))
+
+
+@pytest.mark.slow
 def test_json_arguments_file_with_blog_fixed_padding_and_tensorboard(tmp_path):
     out = tmp_path / "from_json"
     arguments = {
@@ -185,21 +176,17 @@ def test_json_arguments_file_with_blog_fixed_padding_and_tensorboard(tmp_path):
     assert json.loads((out / "eval_results.json").read_text())["eval_samples"] == 32
 
 
+@pytest.mark.slow
 def test_missing_json_arguments_file_is_a_clear_error(tmp_path):
     result = run_script(str(tmp_path / "nowhere.json"))
     assert result.returncode == 2 and "nowhere.json does not exist" in result.stderr
 
 
 def test_damaged_weights_of_model_name_or_path_fail_before_training(tmp_path):
-    from conftest import tiny_config, tiny_tokenizer
-
-    from hf_sincos_cls import SinCosClsForSequenceClassification
-
     folder = tmp_path / "damaged"
     SinCosClsForSequenceClassification(tiny_config()).save_pretrained(folder)
     tiny_tokenizer().save_pretrained(folder)
     (folder / "model.safetensors").write_bytes(b"not a safetensors file")
-    result = run_script("--model_name_or_path", str(folder), "--corpus", "bbc_news", "--do_eval",
-                        "--output_dir", str(tmp_path / "out"), "--report_to", "none")
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "model.safetensors is damaged or truncated" in result.stderr
+    with pytest.raises(InputError, match="model.safetensors is damaged or truncated"):
+        run(*parse_args(["--model_name_or_path", str(folder), "--corpus", "bbc_news", "--do_eval",
+                         "--output_dir", str(tmp_path / "out"), "--report_to", "none"]))

@@ -70,6 +70,7 @@ def test_regression_metric_matches_scipy(regression):
     }, rel=1e-5)
 
 
+@pytest.mark.slow
 def test_metrics_load_from_the_package_without_network_or_offline_flags():
     # A fresh interpreter with every offline switch unset and sockets refusing to connect:
     # loading a local metric script must not reach for the network at all.

@@ -1,11 +1,11 @@
-"""The encoder against SPEC.md, rule by rule, and its transformers integration."""
+"""The encoder against the model card's rule table, rule by rule, and its transformers integration."""
 
 import importlib
 import math
 
 import pytest
 import torch
-from conftest import run_python, tiny_config, tiny_tokenizer
+from helpers import run_python, tiny_config, tiny_tokenizer
 from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, pipeline
 
 import hf_sincos_cls
@@ -424,6 +424,7 @@ def test_round_trip_with_package_installed_keeps_logits_and_keys(tmp_path):
                        model.model(input_ids=ids, attention_mask=mask).pooler_output)
 
 
+@pytest.mark.slow
 def test_trust_remote_code_loads_folder_without_the_package(tmp_path):
     model = SinCosClsForSequenceClassification(tiny_config()).eval()
     model.save_pretrained(tmp_path / "model")
@@ -476,6 +477,7 @@ def test_pipeline_returns_label_names_batched_and_top_k(tmp_path):
     assert sum(r["score"] for r in everything) == pytest.approx(1.0, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_pipeline_in_fresh_process_without_package(tmp_path):
     folder = _labelled_folder(tmp_path)
     expected = pipeline("text-classification", model=str(folder), trust_remote_code=True)("good movie", top_k=None)

@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import REPO, tiny_config
+from helpers import REPO, tiny_config
 from transformers import AutoConfig, AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoTokenizer
 
 from hf_sincos_cls import SinCosClsForMaskedLM, SinCosClsForSequenceClassification
@@ -126,6 +126,7 @@ def pretrained(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_pretraining_saves_an_encoder_with_mask_token_and_learns(pretrained):
     tokenizer = AutoTokenizer.from_pretrained(pretrained)
     assert tokenizer.mask_token == "[MASK]" and tokenizer.pad_token_id == 0
@@ -141,6 +142,7 @@ def test_pretraining_saves_an_encoder_with_mask_token_and_learns(pretrained):
     assert (pretrained / "training_curves.png").is_file()
 
 
+@pytest.mark.slow
 def test_fine_tuning_from_the_encoder_starts_a_head_for_the_corpus_labels(pretrained, tmp_path):
     result = _run(GLUE_SCRIPT, "--model_name_or_path", str(pretrained), "--corpus", "rotten_tomatoes",
                   "--do_train", "--do_eval", "--output_dir", str(tmp_path), "--max_train_samples", "200",
@@ -159,8 +161,20 @@ def test_fine_tuning_from_the_encoder_starts_a_head_for_the_corpus_labels(pretra
     (["--model_name_or_path", "somewhere"], "pre-trains a new model"),
     (["--corpus", "no_such_corpus.csv"], "no_such_corpus.csv"),
 ])
-def test_bad_pretraining_input_exits_2_naming_it(tmp_path, flags, message):
+def test_bad_pretraining_input_is_an_input_error_naming_it(tmp_path, flags, message):
+    from hf_sincos_cls.jobs import InputError
+    from hf_sincos_cls.mlm_job import parse_args, run
+
     args = ["--corpus", "rotten_tomatoes", "--do_train", "--output_dir", str(tmp_path), *TINY, *flags]
+    with pytest.raises(InputError) as error:
+        run(*parse_args(args))
+    assert message in str(error.value)
+
+
+@pytest.mark.slow
+def test_bad_pretraining_input_exits_2_with_one_line(tmp_path):
+    args = ["--corpus", "rotten_tomatoes", "--do_train", "--output_dir", str(tmp_path), *TINY,
+            "--mlm_probability", "0"]
     result = _run(MLM_SCRIPT, *args)
     assert result.returncode == 2, result.stderr[-3000:]
-    assert message in result.stderr and "Traceback" not in result.stderr
+    assert "--mlm_probability 0.0 must lie" in result.stderr and "Traceback" not in result.stderr

@@ -6,21 +6,11 @@ import json
 import logging
 
 import pytest
-from conftest import run_python
-from test_glue_job import check_ok, pipeline_predictions, run_script
+from helpers import check_ok, pipeline_predictions, run_python, run_script
 
 from hf_sincos_cls import SinCosClsForSequenceClassification
-from hf_sincos_cls.glue_job import (
-    MIN_TRAINING_STEPS,
-    RECIPE_EPOCHS,
-    Adaptations,
-    DataTrainingArguments,
-    ModelArguments,
-    new_model,
-    new_tokenizer,
-    parse_args,
-    run,
-)
+from hf_sincos_cls.glue_job import MIN_TRAINING_STEPS, RECIPE_EPOCHS, parse_args, run
+from hf_sincos_cls.jobs import Adaptations, DataTrainingArguments, ModelArguments, new_model, new_tokenizer
 
 # A small model, so that the runs below take seconds; everything else is the recipe's.
 SMALL = ["--hidden_size", "16", "--num_hidden_layers", "2", "--num_attention_heads", "2", "--intermediate_size", "32",
@@ -122,6 +112,7 @@ def test_english_keeps_glove_and_chinese_gets_characters_without_vectors():
     assert chinese.items["word vectors"].startswith("none: character tokens")
 
 
+@pytest.mark.slow
 def test_a_chinese_model_from_the_plain_command_serves_through_pipeline_without_the_package(tmp_path):
     train = write_rows(tmp_path / "train.csv", CHINESE * 10)
     test = write_rows(tmp_path / "test.csv", CHINESE)
@@ -144,6 +135,7 @@ def test_a_chinese_model_from_the_plain_command_serves_through_pipeline_without_
     assert tokens.strip().splitlines()[-1] == "['iphone', '很', '好']"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["gbk_csv", "empty_text_cell", "tsv"])
 def test_users_files_go_through_the_plain_command(tmp_path, case):
     rows = CHINESE * 4

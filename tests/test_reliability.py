@@ -10,11 +10,11 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, tiny_config
+from helpers import REPO, tiny_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.numpy import load_file
-from test_glue_job import SCRIPT, TINY, check_ok, run_script
+from helpers import SCRIPT, TINY, check_ok, run_script
 from transformers import AutoModelForSequenceClassification, pipeline
 
 from hf_sincos_cls import SinCosClsForSequenceClassification
@@ -57,6 +57,7 @@ run(*parse_args(sys.argv[1:]), callbacks=[KillAfterCheckpoint()])
 """
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_matches_uninterrupted_run(tmp_path, uninterrupted):
     out = tmp_path / "killed"
     killed = subprocess.run([sys.executable, "-c", KILL_AT_STEP_8, *JOB, "--output_dir", str(out)],
@@ -79,6 +80,7 @@ def test_resume_after_sigkill_matches_uninterrupted_run(tmp_path, uninterrupted)
     assert resumed["eval_loss"] == pytest.approx(plain["eval_loss"], abs=1e-5)
 
 
+@pytest.mark.slow
 def test_resume_skips_a_checkpoint_that_was_not_written_to_the_end(tmp_path, uninterrupted):
     out = tmp_path / "partial"
     shutil.copytree(uninterrupted, out)
@@ -90,11 +92,13 @@ def test_resume_skips_a_checkpoint_that_was_not_written_to_the_end(tmp_path, uni
     assert last_complete_checkpoint(out) == str(out / "checkpoint-24")
 
 
+@pytest.mark.slow
 def test_resume_from_missing_checkpoint_is_a_clear_error(tmp_path):
     result = run_script(*JOB, "--output_dir", str(tmp_path / "none"), "--resume_from_checkpoint", "last")
     assert result.returncode == 2 and "no complete checkpoint" in result.stderr
 
 
+@pytest.mark.slow
 def test_same_seed_gives_same_metrics_and_weights(tmp_path, uninterrupted):
     again = tmp_path / "again"
     check_ok(run_script(*JOB, "--output_dir", str(again)))
@@ -138,6 +142,7 @@ def _check_two_process_run(out, state, tmp_path):
     assert distributed["eval_loss"] == pytest.approx(single["eval_loss"], rel=1e-3)
 
 
+@pytest.mark.slow
 def test_torchrun_two_processes_train_and_evaluate_like_one(tmp_path):
     out = tmp_path / "torchrun"
     torchrun = os.path.join(os.path.dirname(sys.executable), "torchrun")
@@ -145,6 +150,7 @@ def test_torchrun_two_processes_train_and_evaluate_like_one(tmp_path):
     _check_two_process_run(out, state, tmp_path)
 
 
+@pytest.mark.slow
 def test_accelerate_launch_with_repo_config_trains_two_processes(tmp_path):
     out = tmp_path / "accelerate"
     accelerate = os.path.join(os.path.dirname(sys.executable), "accelerate")

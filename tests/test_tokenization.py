@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import run_python, tiny_config
+from helpers import run_python, tiny_config
 from transformers import pipeline
 
 from hf_sincos_cls import SinCosClsForSequenceClassification
@@ -136,6 +136,7 @@ def test_an_explicit_tokenizer_mode_wins_and_a_wrong_one_is_named():
         detect_tokenizer_mode(["a"], "chars")
 
 
+@pytest.mark.slow
 def test_saved_tokenizer_loads_with_autotokenizer_in_a_fresh_process_without_the_package(tmp_path):
     tok = build_tokenizer(REVIEWS, model_max_length=64)
     tok.save_pretrained(tmp_path)

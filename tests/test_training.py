@@ -4,7 +4,7 @@ import math
 
 import pytest
 import torch
-from conftest import tiny_config
+from helpers import tiny_config
 from transformers import TrainingArguments, get_cosine_schedule_with_warmup
 
 from hf_sincos_cls import SinCosClsForSequenceClassification
