@@ -8,7 +8,7 @@ _LAYER_NORM_POSITIONS = ("post", "pre")
 
 class SinCosClsConfig(PretrainedConfig):
     r"""
-    Every number and switch of the blog's encoder (``SPEC.md`` rules 1-10), under the names
+    Every number and switch of the blog's encoder (rules 1-10 of the rule table in ``model_card.md``), under the names
     transformers uses. The defaults are the blog's, except where noted.
 
     Args:

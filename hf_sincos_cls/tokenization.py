@@ -23,7 +23,7 @@ import transformers
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
 PAD, UNK, CLS, SEP = "[PAD]", "[UNK]", "[CLS]", "[SEP]"
-# The order fixes the ids: [PAD] is 0, the config's pad_token_id (SPEC rule 1).
+# The order fixes the ids: [PAD] is 0, the config's pad_token_id (model card rule 1).
 SPECIAL_TOKENS = (PAD, UNK, CLS, SEP)
 
 # Scripts written without spaces between words: a run of them is a sentence, not a word, so
