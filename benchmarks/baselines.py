@@ -27,7 +27,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 
-from .data import corpus_columns, load_corpus, stratified_subsample
+from hf_sincos_cls.data import corpus_columns, load_corpus, stratified_subsample
 
 logger = logging.getLogger(__name__)
 
@@ -278,7 +278,8 @@ def cross_validated_accuracy(
 
 
 
-def _mean_std(values: list[float]) -> dict:
+def mean_std(values: list[float]) -> dict:
+    """Mean, sample standard deviation (0 for one value) and the values themselves."""
     return {"mean": statistics.fmean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0,
             "values": values}
 
@@ -333,11 +334,11 @@ def run_baselines(
         accuracy = [float(accuracy_score(test_labels, p)) for p in predictions]
         macro_f1 = [float(f1_score(test_labels, p, average="macro", zero_division=0)) for p in predictions]
         models[name] = {
-            "test_accuracy": _mean_std(accuracy),
-            "test_macro_f1": _mean_std(macro_f1),
-            "validation_accuracy": _mean_std([float(fit.validation_accuracy[fit.C]) for fit in fits]),
-            "fit_seconds": _mean_std([fit.fit_seconds for fit in fits]),
-            "final_fit_seconds": _mean_std([fit.final_fit_seconds for fit in fits]),
+            "test_accuracy": mean_std(accuracy),
+            "test_macro_f1": mean_std(macro_f1),
+            "validation_accuracy": mean_std([float(fit.validation_accuracy[fit.C]) for fit in fits]),
+            "fit_seconds": mean_std([fit.fit_seconds for fit in fits]),
+            "final_fit_seconds": mean_std([fit.final_fit_seconds for fit in fits]),
             "C": [fit.C for fit in fits],
             "validation_accuracy_by_C": {str(c): float(a) for c, a in fits[0].validation_accuracy.items()},
             "min_df": options.get("min_df", DEFAULT_MIN_DF),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import platform
-import statistics
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -18,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .glue_job import DEFAULT_ARGS, parse_args, run
+from hf_sincos_cls.glue_job import DEFAULT_ARGS, parse_args, run
+
+from .baselines import mean_std
 
 # The recommended CPU recipe is DEFAULT_ARGS; each ablation changes one thing.
 ABLATIONS = {
@@ -64,11 +65,6 @@ QUICK_MODEL = ["--num_train_epochs", "1", "--hidden_size", "32", "--intermediate
 QUICK = ["--max_train_samples", "300", "--max_eval_samples", "100", "--max_predict_samples", "100", *QUICK_MODEL]
 
 
-def _mean_std(values: list[float]) -> dict:
-    return {"mean": statistics.fmean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0,
-            "values": values}
-
-
 def train_and_test(corpus: str, seed: int, extra: list[str], quick: bool = False,
                    test_probabilities: bool = False) -> dict:
     """One run of the recipe (plus ``extra`` flags) on ``corpus``; its test metrics and time,
@@ -105,7 +101,7 @@ def _test_probabilities(folder: str, args: list[str]) -> np.ndarray:
 
 
 def _test_split(corpus: str, limit: int | None):
-    from .data import load_corpus
+    from hf_sincos_cls.data import load_corpus
 
     test = load_corpus(corpus)["test"]
     return test.select(range(min(limit, len(test)))) if limit is not None else test
@@ -119,7 +115,7 @@ def accuracy_part(seeds=(0, 1, 2), quick: bool = False, corpora=("rotten_tomatoe
     for corpus in corpora:
         runs = [train_and_test(corpus, seed, [], quick) for seed in seeds]
         part[corpus] = {
-            "sincos_cls": {key: _mean_std([r[key] for r in runs]) for key in ("test_accuracy", "test_macro_f1",
+            "sincos_cls": {key: mean_std([r[key] for r in runs]) for key in ("test_accuracy", "test_macro_f1",
                                                                               "seconds")},
             "baselines": run_baselines(corpus, seeds=tuple(seeds), **(
                 {"max_train_samples": 300, "max_eval_samples": 100, "max_predict_samples": 100} if quick else {})),
@@ -133,7 +129,7 @@ def ablation_part(seeds=(0, 1, 2), quick: bool = False, corpus: str = "rotten_to
     part = {}
     for name, extra in ABLATIONS.items():
         runs = [train_and_test(corpus, seed, extra, quick) for seed in seeds]
-        part[name] = {"flags": " ".join(extra), **{key: _mean_std([r[key] for r in runs])
+        part[name] = {"flags": " ".join(extra), **{key: mean_std([r[key] for r in runs])
                                                    for key in ("test_accuracy", "eval_accuracy")}}
     return part
 
@@ -143,12 +139,12 @@ def tried_part(seeds=(0, 1, 2), quick: bool = False, corpus: str = "rotten_tomat
     seeds: regularisation and schedule changes, masked-language-model pre-training on the
     corpus's own text (training snippets and film synopses) before fine-tuning, and an
     ensemble of the recipe's seeds (the mean of their test probabilities)."""
-    from .mlm_job import DEFAULT_ARGS as MLM_ARGS
-    from .mlm_job import parse_args as parse_mlm_args
-    from .mlm_job import run as pretrain
+    from hf_sincos_cls.mlm_job import DEFAULT_ARGS as MLM_ARGS
+    from hf_sincos_cls.mlm_job import parse_args as parse_mlm_args
+    from hf_sincos_cls.mlm_job import run as pretrain
 
     def row(flags, runs):
-        return {"flags": " ".join(flags), **{key: _mean_std([r[key] for r in runs])
+        return {"flags": " ".join(flags), **{key: mean_std([r[key] for r in runs])
                                              for key in ("test_accuracy", "eval_accuracy")}}
 
     part = {}
@@ -184,9 +180,9 @@ ZH_PRETRAINING_EPOCHS = 4
 
 def _glove_coverage(corpus: str):
     """GloVe 6B 50d's coverage of a corpus's training split under the recipe's tokenizer."""
-    from .data import load_corpus
-    from .glove import embedding_matrix, read_word_vectors
-    from .tokenization import build_tokenizer, detect_tokenizer_mode
+    from hf_sincos_cls.data import load_corpus
+    from hf_sincos_cls.glove import embedding_matrix, read_word_vectors
+    from hf_sincos_cls.tokenization import build_tokenizer, detect_tokenizer_mode
 
     texts = list(load_corpus(corpus)["train"]["text"])
     tokenizer = build_tokenizer(texts, char_level=detect_tokenizer_mode(texts).mode == "char")
@@ -198,12 +194,12 @@ def pretraining_zh_part(seeds=(0, 1, 2), quick: bool = False, corpus: str = "sno
     encoder on the reviews' training split plus People's Daily (January 1998, about 1.8M
     characters) help the reviews, or English GloVe on the few characters it has? Each against
     the recipe from scratch, same seeds."""
-    from .mlm_job import DEFAULT_ARGS as MLM_ARGS
-    from .mlm_job import parse_args as parse_mlm_args
-    from .mlm_job import run as pretrain
+    from hf_sincos_cls.mlm_job import DEFAULT_ARGS as MLM_ARGS
+    from hf_sincos_cls.mlm_job import parse_args as parse_mlm_args
+    from hf_sincos_cls.mlm_job import run as pretrain
 
     def row(flags, runs):
-        return {"flags": " ".join(flags), **{key: _mean_std([r[key] for r in runs])
+        return {"flags": " ".join(flags), **{key: mean_std([r[key] for r in runs])
                                              for key in ("test_accuracy", "eval_accuracy", "seconds")}}
 
     part = {"recipe (character tokens, random initialisation)": row(
@@ -232,8 +228,8 @@ def pretraining_zh_part(seeds=(0, 1, 2), quick: bool = False, corpus: str = "sno
 
 def _corpus_lengths(quick: bool) -> np.ndarray:
     """Token counts of Rotten Tomatoes training texts under the recipe's tokenizer."""
-    from .data import load_corpus
-    from .tokenization import build_tokenizer
+    from hf_sincos_cls.data import load_corpus
+    from hf_sincos_cls.tokenization import build_tokenizer
 
     train = load_corpus("rotten_tomatoes")["train"]
     texts = list(train["text"])[: 1000 if quick else None]
@@ -246,7 +242,7 @@ def speed_part(quick: bool = False, repeats: int = 3) -> dict:
     (Rotten Tomatoes lengths, dynamic padding, length grouping). Each measurement runs in a
     fresh process, ``repeats`` times with the two models alternating; a cell reports the run
     with the median tokens/s, and ``ratio_range`` the lowest and highest of the paired ratios."""
-    from .benchmark_speed import encoder_flops_per_token, matmul_peak_flops, measure_isolated
+    from .speed import encoder_flops_per_token, matmul_peak_flops, measure_isolated
 
     repeats = 1 if quick else repeats
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -289,7 +285,7 @@ def speed_part(quick: bool = False, repeats: int = 3) -> dict:
 def attention_part(lengths: np.ndarray, quick: bool = False) -> dict:
     """Our recipe model's training speed with torch's fused attention (sdpa) against the plain
     matmul path (eager), on CPU-length batches, fp32 and bf16."""
-    from .benchmark_speed import measure_isolated
+    from .speed import measure_isolated
 
     sample = [int(n) for n in np.random.default_rng(1).choice(lengths, size=256 if quick else 1024)]
     rows = {}
@@ -305,7 +301,7 @@ def epoch_padding_part(lengths: np.ndarray, quick: bool = False) -> dict:
     """One Rotten Tomatoes training epoch with the blog's fixed padding to 512 against dynamic
     padding with length grouping (recipe model, batch 32). The padded epoch is timed on a
     sample of its batches and scaled to the epoch's batch count; the dynamic one is timed whole."""
-    from .benchmark_speed import measure_isolated
+    from .speed import measure_isolated
 
     n_batches = int(np.ceil(len(lengths) / 32))
     common = {**RECIPE_MODEL, "batch_size": 32, "train": True, "precision": "fp32", "threads": torch.get_num_threads()}
@@ -320,7 +316,7 @@ def epoch_padding_part(lengths: np.ndarray, quick: bool = False) -> dict:
 
 def vectors_part(quick: bool = False) -> dict:
     """Reading GloVe 6B 50d text (400k words) for a 20k vocabulary, against the blog's loader."""
-    from .benchmark_vectors import word_vectors_benchmark
+    from .vectors import word_vectors_benchmark
 
     return word_vectors_benchmark(vocab_size=2000 if quick else 20000, repeats=1 if quick else 3)
 
@@ -328,7 +324,7 @@ def vectors_part(quick: bool = False) -> dict:
 def write_csv_splits(corpus: str, folder: Path, quick: bool = False) -> dict[str, Path]:
     """An offline corpus's splits as ``train.csv``, ``validation.csv`` and ``test.csv`` (columns
     ``text,label``, label names as strings): the files a user would bring."""
-    from .data import load_corpus
+    from hf_sincos_cls.data import load_corpus
 
     data = load_corpus(corpus)
     names = data["train"].features["label"].names
@@ -374,7 +370,7 @@ def plain_part(seeds=(0, 1, 2), quick: bool = False, corpora=PLAIN_CORPORA) -> d
         part[corpus] = {
             "command": "python scripts/run_glue_style.py --train_file train.csv --validation_file validation.csv "
                        "--test_file test.csv --output_dir OUT --seed SEED",
-            "sincos_cls": {key: _mean_std([r[key] for r in runs]) for key in ("test_accuracy", "test_macro_f1",
+            "sincos_cls": {key: mean_std([r[key] for r in runs]) for key in ("test_accuracy", "test_macro_f1",
                                                                               "seconds")},
             "adapted": [line[2:] for line in adapted.strip().splitlines() if line.startswith("- ")],
             "baselines": run_baselines(corpus, seeds=tuple(seeds), **BASELINE_OPTIONS.get(corpus, {}), **(
@@ -391,7 +387,7 @@ def rules_part(seeds=(0, 1, 2), quick: bool = False, corpus: str = "rotten_tomat
     for rows in RULES_TRAIN_ROWS:
         limit = ["--max_train_samples", str(min(rows, 100) if quick else rows)]
         part[f"{corpus}, {rows:,} training texts"] = {
-            name: {"flags": " ".join(extra), **{key: _mean_std([r[key] for r in runs]) for key in (
+            name: {"flags": " ".join(extra), **{key: mean_std([r[key] for r in runs]) for key in (
                 "test_accuracy", "seconds")}}
             for name, extra in RULES.items()
             for runs in [[train_and_test(corpus, seed, [*limit, *extra], quick) for seed in seeds]]

@@ -15,8 +15,8 @@ import psutil
 import torch
 from transformers import BertConfig, BertForSequenceClassification
 
-from .configuration_sincos_cls import SinCosClsConfig
-from .modeling_sincos_cls import SinCosClsForSequenceClassification
+from hf_sincos_cls.configuration_sincos_cls import SinCosClsConfig
+from hf_sincos_cls.modeling_sincos_cls import SinCosClsForSequenceClassification
 
 
 class PeakMemory:
@@ -233,8 +233,11 @@ def measure_isolated(spec: dict) -> dict:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "hf_sincos_cls.benchmark_speed", json.dumps(spec)],
-                            capture_output=True, text=True)
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent  # where `benchmarks` imports from
+    result = subprocess.run([sys.executable, "-m", "benchmarks.speed", json.dumps(spec)],
+                            capture_output=True, text=True, cwd=root)
     if result.returncode != 0:
         raise RuntimeError(f"speed measurement {spec['model']} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])

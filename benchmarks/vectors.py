@@ -1,9 +1,9 @@
 """How fast word vectors load: ``glove.read_word_vectors`` + ``embedding_matrix`` against the blog's
 ``load_word_embedding`` + ``build_matrix``, on the 400,000-word GloVe 6B 50d text file.
 
-``scripts/benchmark.py`` calls ``word_vectors_benchmark``; by hand::
+``python -m benchmarks`` calls ``word_vectors_benchmark``; by hand::
 
-    python -c "from hf_sincos_cls.benchmark_vectors import word_vectors_benchmark as b; print(b())"
+    python -c "from benchmarks.vectors import word_vectors_benchmark as b; print(b())"   # from the repository root
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .glove import GLOVE_6B_50D, embedding_matrix, read_word_vectors
-from .tokenization import build_tokenizer
-from .wheel_data import cache_dir
+from hf_sincos_cls.glove import GLOVE_6B_50D, embedding_matrix, read_word_vectors
+from hf_sincos_cls.tokenization import build_tokenizer
+from hf_sincos_cls.wheel_data import cache_dir
 
 # ---------------------------------------------------------------------------------------------
 # The blog's reference, ported to Python/numpy as written (its MODEL_DIM became ``dim``).
 # Used only to time it against ours; it reads every line's numbers, and it joins the parts of
-# a word that holds spaces without them (SPEC rule 2 keeps them).
+# a word that holds spaces without them (model card rule 2 keeps them).
 # ---------------------------------------------------------------------------------------------
 
 

@@ -1,48 +1,12 @@
 #!/usr/bin/env python
-"""Measure accuracy against baselines, the blog's choices, speed against BERT, and GloVe loading.
+"""Run the benchmark (``benchmarks/``, beside the package): ``python scripts/benchmark.py --help``."""
 
-    python scripts/benchmark.py                          # everything (about an hour on 2 CPU cores)
-    python scripts/benchmark.py --parts speed vectors    # any subset
-    python scripts/benchmark.py --parts speed --update   # measure one part again, keep the others
-    python scripts/benchmark.py --quick                  # a smoke run on tiny slices (CI)
-
-Writes a JSON file and a Markdown table (default: benchmarks/results.json and .md).
-"""
-
-import argparse
-import json
 import sys
 from pathlib import Path
 
-from hf_sincos_cls.benchmark import PARTS, merge_results, run_benchmark, write_results
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", nargs="+", choices=sorted(PARTS), default=list(PARTS))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--quick", action="store_true", help="tiny slices and models: checks the plumbing")
-    parser.add_argument("--json", default="benchmarks/results.json")
-    parser.add_argument("--markdown", default="benchmarks/results.md")
-    parser.add_argument("--update", action="store_true",
-                        help="keep the other parts of the existing --json file; replace only those run now")
-    args = parser.parse_args()
-    earlier = None
-    if args.update:
-        path = Path(args.json)
-        if not path.is_file():
-            parser.error(f"--update: {path} does not exist; run without --update first")
-        earlier = json.loads(path.read_text(encoding="utf-8"))
-    results = run_benchmark(args.parts, quick=args.quick, seeds=tuple(args.seeds))
-    if earlier is not None:
-        try:
-            results = merge_results(earlier, results)
-        except ValueError as error:
-            parser.error(str(error))
-    write_results(results, args.json, args.markdown)
-    print(open(args.markdown, encoding="utf-8").read())
-    return 0
-
+from benchmarks.__main__ import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -10,8 +10,11 @@ The speed benchmark says how fast; this says which kernels take the time.
 
 import argparse
 import sys
+from pathlib import Path
 
-from hf_sincos_cls.benchmark_speed import profile_training_step
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.speed import profile_training_step  # noqa: E402
 
 
 def main() -> int:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from hf_sincos_cls.baselines import (
+from benchmarks.baselines import (
     BASELINES,
     C_GRID,
     NBLogisticRegression,

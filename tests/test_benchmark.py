@@ -6,9 +6,10 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO
+from helpers import REPO
 
 
+@pytest.mark.slow
 def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
@@ -66,7 +67,7 @@ def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
 
 
 def test_update_refuses_results_of_other_seeds_or_mode():
-    from hf_sincos_cls.benchmark import merge_results
+    from benchmarks.parts import merge_results
 
     earlier = {"quick": False, "seeds": [0, 1, 2], "accuracy": {"x": 1}}
     assert merge_results(earlier, {"quick": False, "seeds": [0, 1, 2], "speed": {"y": 2}}) == {
@@ -77,6 +78,7 @@ def test_update_refuses_results_of_other_seeds_or_mode():
         merge_results(earlier, {"quick": True, "seeds": [0, 1, 2], "speed": {}})
 
 
+@pytest.mark.slow
 def test_profile_script_lists_each_models_operators_by_time():
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run(
@@ -92,7 +94,7 @@ def test_profile_script_lists_each_models_operators_by_time():
 
 
 def test_profile_shares_sum_to_one_and_reject_a_too_short_sequence():
-    from hf_sincos_cls.benchmark_speed import profile_training_step
+    from benchmarks.speed import profile_training_step
 
     reports = profile_training_step(16, 1, 2, 32, batch_size=4, seq_len=6, precision="fp32", steps=1)
     for report in reports.values():
