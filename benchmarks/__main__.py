@@ -15,12 +15,12 @@ import json
 import sys
 from pathlib import Path
 
-from .parts import PARTS, merge_results, run_benchmark, write_results
+from .parts import DEFAULT_PARTS, PARTS, merge_results, run_benchmark, write_results
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", nargs="+", choices=sorted(PARTS), default=list(PARTS))
+    parser.add_argument("--parts", nargs="+", choices=sorted(PARTS), default=DEFAULT_PARTS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--quick", action="store_true", help="tiny slices and models: checks the plumbing")
     parser.add_argument("--json", default="benchmarks/results.json")

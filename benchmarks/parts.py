@@ -395,8 +395,26 @@ def rules_part(seeds=(0, 1, 2), quick: bool = False, corpus: str = "rotten_tomat
     return part
 
 
+def serving_part(quick: bool = False) -> dict:
+    """torch ``pipeline`` against ONNX Runtime fp32 and int8 (``benchmarks/serving.py``)."""
+    from .serving import serving_part as measure_serving
+
+    return measure_serving(quick=quick)
+
+
+def compile_part(quick: bool = False) -> dict:
+    """Training with ``--torch_compile`` against eager (``benchmarks/serving.py``)."""
+    from .serving import compile_part as measure_compile
+
+    return measure_compile(quick=quick)
+
+
 PARTS = {"accuracy": accuracy_part, "plain": plain_part, "rules": rules_part, "pretraining_zh": pretraining_zh_part,
-         "ablation": ablation_part, "tried": tried_part, "speed": speed_part, "vectors": vectors_part}
+         "ablation": ablation_part, "tried": tried_part, "speed": speed_part, "serving": serving_part,
+         "compile": compile_part, "vectors": vectors_part}
+# What a run without --parts measures: all but torch.compile, which spends minutes compiling
+# even in --quick mode (``--parts compile`` runs it).
+DEFAULT_PARTS = [name for name in PARTS if name != "compile"]
 
 
 def run_benchmark(parts, quick: bool = False, seeds=(0, 1, 2)) -> dict:
@@ -563,6 +581,14 @@ def to_markdown(results: dict) -> str:
                       f"fixed padding to 512 {epoch['fixed_512_epoch_seconds']:.0f} s (from "
                       f"{epoch['fixed_512_batches_timed']} timed batches, scaled), dynamic padding with length "
                       f"grouping {epoch['dynamic_grouped_epoch_seconds']:.1f} s: **{epoch['speedup']:.1f}×**.", ""]
+    if "serving" in results:
+        from .serving import serving_markdown
+
+        lines += ["## Serving: torch `pipeline` against ONNX Runtime", "", *serving_markdown(results["serving"]), ""]
+    if "compile" in results:
+        from .serving import compile_markdown
+
+        lines += ["## Training with `--torch_compile` against eager", "", *compile_markdown(results["compile"]), ""]
     if "vectors" in results:
         v = results["vectors"]
         lines += ["## Word vectors: GloVe 6B 50d text, 400,000 words", "",

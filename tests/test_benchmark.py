@@ -46,9 +46,13 @@ def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
     assert set(results["speed"]["attention"]) == {"sdpa fp32", "eager fp32", "sdpa bf16", "eager bf16"}
     assert results["speed"]["epoch"]["speedup"] > 1.0
     assert results["vectors"]["rows_equal"] is True
+    assert "compile" not in results  # opt-in: --parts compile
+    serving = results["serving"]["speed"]
+    assert set(serving) == {"torch_pipeline", "onnx_fp32", "onnx_int8"}
+    assert all(row["batch_1"]["texts_per_second"] > 0 for row in serving.values())
     table = (tmp_path / "results.md").read_text()
     for heading in ("## Test accuracy", "## The plain csv command", "## Epochs on small", "## The blog's choices",
-                    "## Tried for", "## Speed against", "## Word vectors"):
+                    "## Tried for", "## Speed against", "## Serving", "## Word vectors"):
         assert heading in table
 
     # --update measures one part again and keeps the others as they were.
