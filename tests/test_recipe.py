@@ -51,6 +51,12 @@ def test_given_flags_win_and_the_recipe_fills_in_the_rest():
     assert not training_args.load_best_model_at_end
 
 
+@pytest.mark.parametrize("flag, steps", [("0", 0), ("0.1", 10), ("0.05", 5), ("12", 12)])
+def test_warmup_steps_below_one_are_a_share_of_all_steps_on_every_transformers_version(flag, steps):
+    _, _, training_args = parse_args(["--corpus", "rotten_tomatoes", "--output_dir", "out", "--warmup_steps", flag])
+    assert training_args.get_warmup_steps(100) == steps
+
+
 def test_a_run_with_only_files_and_some_flags_trains_with_the_recipe(tmp_path):
     train = write_rows(tmp_path / "train.csv", ENGLISH * 15)  # 120 rows, no validation file
     test = write_rows(tmp_path / "test.csv", ENGLISH)
