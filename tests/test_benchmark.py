@@ -10,6 +10,7 @@ from helpers import REPO
 
 
 @pytest.mark.slow
+@pytest.mark.benchmark
 def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
