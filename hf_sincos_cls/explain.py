@@ -23,10 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-
-class InputError(ValueError):
-    """Input an explanation cannot be made of (a missing model folder, an empty text), named in
-    the message; scripts report it in one line."""
+from .jobs import InputError  # what a job cannot work from, named in one line
 
 
 @dataclass

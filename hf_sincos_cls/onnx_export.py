@@ -39,6 +39,7 @@ import torch
 from torch import nn
 
 from .configuration_sincos_cls import SinCosClsConfig
+from .jobs import InputError
 from .modeling_sincos_cls import SinCosClsForSequenceClassification
 from .onnx_serving import ONNX_FILE, QUANTIZED_ONNX_FILE
 
@@ -51,7 +52,7 @@ ATTENTION_IMPLEMENTATIONS = ("eager", "sdpa")
 EXAMPLE_BATCH, EXAMPLE_LENGTH = 2, 8
 
 
-class ExportError(ValueError):
+class ExportError(InputError):
     """A model folder or option that cannot be exported; the message names the problem."""
 
 
