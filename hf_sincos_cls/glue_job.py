@@ -160,11 +160,25 @@ def _load_model(model_args, columns):
     if not columns.is_regression:
         saved = [model.config.id2label[i] for i in range(model.config.num_labels)]
         if saved != list(columns.label_names):
-            raise ValueError(
-                f"{model_args.model_name_or_path} was trained for labels {saved}, the data has "
-                f"{list(columns.label_names)}; train a new model, or relabel the data to match"
-            )
+            if not model_args.new_classifier_head:
+                raise ValueError(
+                    f"{model_args.model_name_or_path} was trained for labels {saved}, the data has "
+                    f"{list(columns.label_names)}; pass --new_classifier_head to keep its encoder and start a new "
+                    "classifier for the data's labels, or relabel the data to match"
+                )
+            return _with_new_classifier(model, columns)
     return model
+
+
+def _with_new_classifier(model, columns):
+    """The same model class and encoder weights, with a freshly initialised classifier for the
+    data's labels (transfer to a related task whose label names differ)."""
+    config = type(model.config).from_dict({**model.config.to_dict(), **_label_fields(columns)})
+    fresh = type(model)(config)
+    fresh.base_model.load_state_dict(model.base_model.state_dict())
+    logger.info("new classifier head for labels %s over the encoder of %s", list(columns.label_names),
+                model.config.name_or_path)
+    return fresh
 
 
 def _tokenize(raw, tokenizer, columns, data_args):

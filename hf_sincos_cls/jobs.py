@@ -106,6 +106,11 @@ class _ModelSource:
         default=None, metadata={"help": "A folder or Hub id to continue from; omit to build a new model."}
     )
     trust_remote_code: bool = field(default=False, metadata={"help": "Load Hub code for --model_name_or_path."})
+    new_classifier_head: bool = field(
+        default=False,
+        metadata={"help": "When --model_name_or_path is a classifier for other labels: keep its encoder and "
+                          "start a new classifier for the data's labels."},
+    )
     glove: str = field(
         default="auto",
         metadata={"help": "Word vectors for a new model: 'auto' (GloVe 6B 50d for word tokens, none for character "

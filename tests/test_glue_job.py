@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+import torch
 from helpers import TINY, check_ok, pipeline_predictions, run_script, tiny_config, tiny_tokenizer
 
 from hf_sincos_cls import SinCosClsForSequenceClassification
@@ -190,3 +191,25 @@ def test_damaged_weights_of_model_name_or_path_fail_before_training(tmp_path):
     with pytest.raises(InputError, match="model.safetensors is damaged or truncated"):
         run(*parse_args(["--model_name_or_path", str(folder), "--corpus", "bbc_news", "--do_eval",
                          "--output_dir", str(tmp_path / "out"), "--report_to", "none"]))
+
+
+def test_a_classifier_moves_to_other_labels_only_with_a_new_head(tmp_path):
+    saved = tmp_path / "saved"
+    config = tiny_config(vocab_size=len(tiny_tokenizer()), num_labels=2, id2label={0: "neg", 1: "pos"},
+                         label2id={"neg": 0, "pos": 1})
+    original = SinCosClsForSequenceClassification(config)
+    original.save_pretrained(saved)
+    tiny_tokenizer().save_pretrained(saved)
+    rows = [("good fun movie", "fresh"), ("dull plot", "rotten"), ("the plot", "plot")] * 6
+    _write_csv(tmp_path / "train.csv", ["text", "label"], rows)
+    args = ["--model_name_or_path", str(saved), "--train_file", str(tmp_path / "train.csv"), "--output_dir",
+            str(tmp_path / "out"), "--report_to", "none", "--num_train_epochs", "1", "--learning_rate", "0",
+            "--embedding_learning_rate", "0", "--validation_split_percentage", "0", "--max_seq_length", "16"]
+    with pytest.raises(InputError, match=re.escape("pass --new_classifier_head to keep its encoder")):
+        run(*parse_args(args))
+    run(*parse_args([*args, "--new_classifier_head"]))
+    moved = SinCosClsForSequenceClassification.from_pretrained(tmp_path / "out")
+    assert moved.config.id2label == {0: "fresh", 1: "plot", 2: "rotten"}
+    assert moved.classifier.weight.shape == (3, config.hidden_size)
+    for (name, before), after in zip(original.model.state_dict().items(), moved.model.state_dict().values()):
+        assert torch.equal(before, after), name  # learning rate 0: the encoder is the saved one
