@@ -485,7 +485,7 @@ def test_label_unseen_in_training_is_named_with_its_split(tmp_path):
 
 def test_unknown_corpus_name_lists_the_valid_ones(monkeypatch):
     _unreachable_hub(monkeypatch)
-    with pytest.raises(ValueError, match=r"unknown corpus 'rotten_tomatos'.*bbc_news, rotten_tomatoes.*glue/"):
+    with pytest.raises(ValueError, match=r"unknown corpus 'rotten_tomatos'.*bbc_news, imdb, rotten_tomatoes.*glue/"):
         load_corpus("rotten_tomatos")
 
 
