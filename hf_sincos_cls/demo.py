@@ -77,8 +77,9 @@ def build_demo(model_dir: str | Path, examples: list[str] | None = None, n_steps
                 explanation = explain(text, model, tokenizer, n_steps=n_steps)
             except InputError as error:
                 raise gr.Error(str(error)) from error
-        image = plot_attention(explanation.tokens, explanation.attentions,
-                               Path(tempfile.mkstemp(suffix=".png", dir=images)[1]), block=int(block),
+        handle, path = tempfile.mkstemp(suffix=".png", dir=images)
+        os.close(handle)  # plot_attention writes the file by its path
+        image = plot_attention(explanation.tokens, explanation.attentions, Path(path), block=int(block),
                                mean_heads=mean_heads)
         return explanation.scores, highlighted_spans(explanation), str(image), _summary(explanation)
 

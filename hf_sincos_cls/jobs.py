@@ -54,7 +54,8 @@ class JobTrainingArguments(TrainingArguments):
         if hasattr(self, "warmup_ratio"):  # transformers 4.x: its check wants an int; a share waits here
             self.warmup_steps = int(steps) if steps >= 1 else 0
             super().__post_init__()
-            self.warmup_steps = steps
+            # A --warmup_ratio given on 4.x wins over a share in warmup_steps (the recipe's 0.1).
+            self.warmup_steps = 0 if self.warmup_ratio > 0 and steps < 1 else steps
         else:
             super().__post_init__()
 

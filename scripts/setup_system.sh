@@ -21,4 +21,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "setup_system: installing ${missing[*]}"
 "${SUDO[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq "${missing[@]}"
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

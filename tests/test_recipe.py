@@ -57,6 +57,15 @@ def test_warmup_steps_below_one_are_a_share_of_all_steps_on_every_transformers_v
     assert training_args.get_warmup_steps(100) == steps
 
 
+def test_warmup_ratio_still_works_where_transformers_has_it():
+    _, _, training_args = parse_args(["--corpus", "rotten_tomatoes", "--output_dir", "out"])
+    if not hasattr(training_args, "warmup_ratio"):  # transformers 5: warmup_steps below 1 is the ratio
+        assert training_args.get_warmup_steps(100) == 10
+        return
+    _, _, training_args = parse_args(["--corpus", "rotten_tomatoes", "--output_dir", "out", "--warmup_ratio", "0.3"])
+    assert training_args.get_warmup_steps(100) == 30
+
+
 def test_a_run_with_only_files_and_some_flags_trains_with_the_recipe(tmp_path):
     train = write_rows(tmp_path / "train.csv", ENGLISH * 15)  # 120 rows, no validation file
     test = write_rows(tmp_path / "test.csv", ENGLISH)
