@@ -15,7 +15,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .explain import InputError, explain, highlighted_spans, load_model_and_tokenizer
+from .errors import InputError, require_extra
+from .explain import explain, highlighted_spans, load_model_and_tokenizer
 from .plots import ATTRIBUTION_COLOURS, plot_attention
 
 # Read when gradio is imported (before the Blocks flag below exists): no telemetry, no version check.
@@ -59,8 +60,10 @@ def build_demo(model_dir: str | Path, examples: list[str] | None = None, n_steps
         n_steps: integration steps for the attributions.
 
     Returns a ``gradio.Blocks``; call ``launch`` on it. Raises ``InputError`` for a folder that
-    holds no model.
+    holds no classifier, or when gradio or captum is not installed.
     """
+    for module in ("gradio", "captum"):
+        require_extra(module, "demo", "the demo")
     import gradio as gr
 
     model, tokenizer = load_model_and_tokenizer(model_dir)

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .jobs import InputError  # what a job cannot work from, named in one line
+from .errors import InputError, check_classifier_folder, is_size_mismatch, require_extra
+from .onnx_serving import default_score_function
 
 
 @dataclass
@@ -37,8 +38,8 @@ class Explanation:
         attributions: each token's integrated-gradients attribution to ``label``'s logit.
         label: the predicted label (or the one asked for), by name.
         label_id: its index.
-        scores: every label's probability (softmax; sigmoid for multi-label models; the raw
-            value for regression).
+        scores: every label's score as ``pipeline`` gives it (softmax; sigmoid for multi-label
+            and single-output models; the raw value for regression).
         attentions: ``(blocks, heads, tokens, tokens)`` attention weights, rows the reading
             token, columns the token read.
         logit: ``label``'s logit for the text.
@@ -86,26 +87,26 @@ def load_model_and_tokenizer(model_dir: str | Path, device: str | torch.device =
     """A saved classifier folder's model (eager attention, eval mode) and tokenizer.
 
     The model is built from this package's installed classes, never from code files in the
-    folder. Raises ``InputError`` when the folder, its ``config.json`` or its tokenizer is
-    missing, or when the folder holds another kind of model.
+    folder. Raises ``InputError`` when the folder, its ``config.json``, weights or tokenizer is
+    missing or unreadable, or when the folder holds another kind of model (an encoder saved by
+    run_mlm.py, which has no classifier, included).
     """
-    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from . import SinCosClsConfig  # registers the model type with the Auto classes
+    from . import SinCosClsConfig  # noqa: F401  registers the model type with the Auto classes
 
     folder = Path(model_dir)
-    if not folder.is_dir():
-        raise InputError(f"model folder {folder} does not exist")
-    if not (folder / "config.json").is_file():
-        raise InputError(f"{folder} has no config.json: not a saved model folder")
-    if not any((folder / name).is_file() for name in ("tokenizer.json", "tokenizer_config.json")):
-        raise InputError(f"{folder} has no tokenizer (tokenizer.json): save the tokenizer beside the model")
-    config = AutoConfig.from_pretrained(folder, trust_remote_code=False)
-    if config.model_type != SinCosClsConfig.model_type:
-        raise InputError(f"{folder} holds a {config.model_type!r} model, not {SinCosClsConfig.model_type!r}")
-    model = AutoModelForSequenceClassification.from_pretrained(folder, trust_remote_code=False,
-                                                               attn_implementation="eager")
-    tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+    check_classifier_folder(folder)
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(folder, trust_remote_code=False,
+                                                                   attn_implementation="eager")
+        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+    except (OSError, ValueError) as error:
+        raise InputError(f"{folder} could not be loaded: {error}") from error
+    except RuntimeError as error:
+        if not is_size_mismatch(error):
+            raise
+        raise InputError(str(error)) from error
     return model.to(device).eval(), tokenizer
 
 
@@ -117,11 +118,9 @@ def max_tokens(model, tokenizer) -> int:
 
 
 def _scores(logits: torch.Tensor, config) -> torch.Tensor:
-    if config.problem_type == "regression" or config.num_labels == 1:
-        return logits
-    if config.problem_type == "multi_label_classification":
-        return logits.sigmoid()
-    return logits.softmax(-1)
+    """The scores ``pipeline`` shows for these logits (and OnnxTextClassifier, by the same rule)."""
+    rule = default_score_function(config.to_dict())
+    return logits if rule == "none" else logits.sigmoid() if rule == "sigmoid" else logits.softmax(-1)
 
 
 def explain(text: str, model, tokenizer, *, target: int | str | None = None, n_steps: int = 50,
@@ -141,10 +140,9 @@ def explain(text: str, model, tokenizer, *, target: int | str | None = None, n_s
         InputError: ``text`` is not a string, is empty, or has no token the tokenizer keeps;
             ``target`` is not one of the model's labels.
     """
-    try:
-        from captum.attr import LayerIntegratedGradients
-    except ImportError as error:
-        raise ImportError("explanations need captum: pip install 'hf_sincos_cls[demo]'") from error
+    require_extra("captum", "demo", "explaining a prediction")
+    from captum.attr import LayerIntegratedGradients
+
     if not isinstance(text, str):
         raise InputError(f"text must be a string; got {type(text).__name__}")
     if not text.strip():

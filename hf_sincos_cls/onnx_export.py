@@ -29,7 +29,6 @@ constants (id range, empty and over-long inputs) are the serving class's job.
 
 from __future__ import annotations
 
-import json
 import logging
 import warnings
 from pathlib import Path
@@ -39,7 +38,7 @@ import torch
 from torch import nn
 
 from .configuration_sincos_cls import SinCosClsConfig
-from .jobs import InputError
+from .errors import InputError, check_classifier_folder, is_size_mismatch, require_extra
 from .modeling_sincos_cls import SinCosClsForSequenceClassification
 from .onnx_serving import ONNX_FILE, QUANTIZED_ONNX_FILE
 
@@ -80,28 +79,9 @@ def onnx_input_names(config: SinCosClsConfig, tokenizer_input_names=("input_ids"
 
 def check_model_folder(model_dir: str | Path) -> dict:
     """The folder's ``config.json`` as a dict, after checking that the folder holds a saved
-    ``SinCosClsForSequenceClassification`` with a fast tokenizer; ``ExportError`` otherwise."""
-    folder = Path(model_dir)
-    if not folder.is_dir():
-        raise ExportError(f"model folder {folder} does not exist")
-    config_file = folder / "config.json"
-    if not config_file.is_file():
-        raise ExportError(f"{folder} has no config.json: not a folder written by save_pretrained")
-    try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ExportError(f"{config_file} is not valid JSON ({error})") from error
-    if not isinstance(config, dict) or config.get("model_type") != SinCosClsConfig.model_type:
-        found = config.get("model_type") if isinstance(config, dict) else None
-        raise ExportError(f"{folder} holds a model of type {found!r}; this exporter handles "
-                          f"{SinCosClsConfig.model_type!r} models")
-    architectures = config.get("architectures") or []
-    if SinCosClsForSequenceClassification.__name__ not in architectures:
-        raise ExportError(f"{folder} holds {', '.join(architectures) or 'no named architecture'}, not a "
-                          f"{SinCosClsForSequenceClassification.__name__} (fine-tune it for classification first)")
-    if not (folder / "tokenizer.json").is_file():
-        raise ExportError(f"{folder} has no tokenizer.json: save the fast tokenizer beside the model")
-    return config
+    ``SinCosClsForSequenceClassification`` with its weights and a fast tokenizer; ``ExportError``
+    otherwise."""
+    return check_classifier_folder(model_dir, error=ExportError)
 
 
 def _example_inputs(config: SinCosClsConfig, names: list[str]) -> dict[str, torch.Tensor]:
@@ -249,6 +229,8 @@ def export_onnx(
     if attn_implementation not in ATTENTION_IMPLEMENTATIONS:
         raise ExportError(f"attn_implementation {attn_implementation!r}: choose one of {ATTENTION_IMPLEMENTATIONS}")
     check_model_folder(model_dir)
+    for module in ("onnx", "onnxruntime"):
+        require_extra(module, "onnx", "ONNX export")
     from transformers import AutoTokenizer
 
     from .tokenization import portable_tokenizer
@@ -258,6 +240,10 @@ def export_onnx(
         tokenizer = portable_tokenizer(AutoTokenizer.from_pretrained(model_dir))
     except (OSError, ValueError) as error:
         raise ExportError(f"{model_dir} could not be loaded: {error}") from error
+    except RuntimeError as error:
+        if not is_size_mismatch(error):
+            raise
+        raise ExportError(str(error)) from error
     model.eval()
 
     output = Path(output_dir)

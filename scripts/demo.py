@@ -21,7 +21,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from hf_sincos_cls.demo import build_demo, launch_demo
-    from hf_sincos_cls.explain import InputError
+    from hf_sincos_cls.errors import InputError
 
     try:
         demo = build_demo(args.model)

@@ -31,7 +31,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from hf_sincos_cls.explain import InputError, explain, load_model_and_tokenizer
+    from hf_sincos_cls.errors import InputError
+    from hf_sincos_cls.explain import explain, load_model_and_tokenizer
     from hf_sincos_cls.plots import plot_attention, plot_attributions
 
     try:

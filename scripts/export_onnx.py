@@ -14,7 +14,8 @@ with exit code 2 and one line that names the problem.
 import argparse
 import sys
 
-from hf_sincos_cls.onnx_export import ATTENTION_IMPLEMENTATIONS, DEFAULT_OPSET, ExportError, export_onnx
+from hf_sincos_cls.errors import InputError
+from hf_sincos_cls.onnx_export import ATTENTION_IMPLEMENTATIONS, DEFAULT_OPSET, export_onnx
 
 
 def main() -> int:
@@ -29,7 +30,7 @@ def main() -> int:
     try:
         result = export_onnx(args.model, args.output, quantize=args.quantize, opset=args.opset,
                              attn_implementation=args.attn_implementation)
-    except ExportError as error:
+    except InputError as error:  # ExportError, or a missing onnx extra
         print(f"error: {error}", file=sys.stderr)
         return 2
     written = [str(result["onnx"])] + ([str(result["quantized"])] if result["quantized"] else [])

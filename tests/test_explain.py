@@ -204,5 +204,41 @@ def test_script_bad_input_is_one_line_and_exit_2(folders, tmp_path, capsys, case
         args += ["--block", "7"]
     assert _load_script().main(args) == 2
     errors = capsys.readouterr().err.strip().splitlines()
-    assert errors[-1].startswith("error: ") and message in errors[-1] and not any("Traceback" in e for e in errors)
+    # one line, the last (above it only the weights' loading bar); an exception would fail the test itself
+    assert [e for e in errors if e.startswith("error: ")] == errors[-1:] and message in errors[-1]
     assert not (tmp_path / "o").exists()
+
+
+def test_folders_that_hold_no_classifier_are_named(folders, tmp_path):
+    from hf_sincos_cls import SinCosClsForMaskedLM, SinCosClsForSequenceClassification
+
+    def config():  # a fresh copy each time: saving a model writes its class into the config
+        return SinCosClsForSequenceClassification.config_class.from_pretrained(folders["en"])
+
+    encoder = tmp_path / "encoder"
+    SinCosClsForMaskedLM(config()).save_pretrained(encoder)
+    with pytest.raises(InputError, match="holds SinCosClsForMaskedLM, not a SinCosClsForSequenceClassification"):
+        load_model_and_tokenizer(encoder)
+    unsaved = tmp_path / "unsaved"
+    unsaved.mkdir()
+    config().save_pretrained(unsaved)
+    with pytest.raises(InputError, match="has config.json but no weights"):
+        load_model_and_tokenizer(unsaved)
+    resized = tmp_path / "resized"
+    SinCosClsForSequenceClassification(config()).save_pretrained(resized)
+    (resized / "tokenizer.json").write_text((folders["en"] / "tokenizer.json").read_text())
+    config = json.loads((resized / "config.json").read_text())
+    (resized / "config.json").write_text(json.dumps({**config, "vocab_size": config["vocab_size"] + 7}))
+    with pytest.raises(InputError, match="do not fit its config.*ignore_mismatched_sizes"):
+        load_model_and_tokenizer(resized)
+
+
+def test_a_missing_extra_is_one_line_naming_it(folders, monkeypatch, capsys, tmp_path):
+    import sys as system
+
+    monkeypatch.setitem(system.modules, "captum", None)  # as if not installed
+    args = ["--model", str(folders["en"]), "--text", "fun", "--output_dir", str(tmp_path / "o")]
+    assert _load_script().main(args) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert errors[-1:] == ["error: explaining a prediction needs captum, which is not installed: "
+                      "pip install 'hf_sincos_cls[demo]'"]
