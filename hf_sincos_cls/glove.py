@@ -545,36 +545,27 @@ def embedding_matrix(
 # ---------------------------------------------------------------------------------------------
 
 
-def _fingerprint(source: str) -> tuple[str, Path | None]:
+def _fingerprint(source: str) -> str:
     """What the vectors are, for the cache key: the package pin, a zip member's CRC, or a file's
-    SHA-1. Hashing a large file takes longer than the rest of a warm start, so a file's hash is
-    remembered under its path, size and modification time; for a hash computed now, the second
-    value is where to remember it (once the cache entry is written)."""
+    resolved path, size and modification time (a file changed in place gets a new key; hashing
+    its content would read a large file twice on a cold start)."""
     if source in _PACKAGED:
         package, version, vectors_member, _ = _PACKAGED[source]
-        return f"pypi:{package}=={version}:{vectors_member}", None
+        return f"pypi:{package}=={version}:{vectors_member}"
     path = Path(source)
     if not path.is_file():
         in_zip = _split_zip_path(path)
         if in_zip is not None and in_zip[1] is not None:
             with zipfile.ZipFile(in_zip[0]) as zf:
                 info = zf.getinfo(in_zip[1])
-            return f"zip:{in_zip[1]}:{info.CRC:08x}:{info.file_size}", None
+            return f"zip:{in_zip[1]}:{info.CRC:08x}:{info.file_size}"
     stat = path.stat()
-    where = _sha1(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
-    memo = cache_dir() / "word_vectors" / "sha1" / f"{where}.txt"
-    if memo.is_file():
-        return memo.read_text(encoding="ascii"), None
-    digest = hashlib.sha1(usedforsecurity=False)
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 24):
-            digest.update(chunk)
-    return f"sha1:{digest.hexdigest()}", memo
+    return f"file:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _cache_key(fingerprint: str, tokenizer, tokens: list[str | None], missing: str, seed: int) -> str:
     spec = {
-        "format": 1,
+        "format": 2,
         "vectors": fingerprint,
         "vocabulary": _sha1(json.dumps(tokens, ensure_ascii=False)),
         "special_ids": sorted(tokenizer.all_special_ids),
@@ -605,10 +596,10 @@ def _write_atomically(path: Path, write) -> None:
 
 def _cached_aligned(vectors, tokenizer, vocabulary, missing: str, seed: int, use_cache: bool):
     source = vectors.source if isinstance(vectors, WordVectors) else str(vectors)
-    path = memo = None
+    path = None
     if use_cache:
         try:
-            fingerprint, memo = _fingerprint(source)
+            fingerprint = _fingerprint(source)
         except (OSError, KeyError, zipfile.BadZipFile):
             fingerprint = None  # missing or unreadable: reading below raises the proper error
         if fingerprint is not None:
@@ -625,8 +616,6 @@ def _cached_aligned(vectors, tokenizer, vocabulary, missing: str, seed: int, use
     matrix, found = _aligned(word_vectors, tokenizer, vocabulary, missing, seed)
     if path is not None:
         _write_atomically(path, lambda f: np.savez(f, matrix=matrix, found=found))
-        if memo is not None:
-            _write_atomically(memo, lambda f: f.write(fingerprint.encode("ascii")))
     return matrix, found
 
 
@@ -647,8 +636,9 @@ def build_model_with_word_vectors(
     The model's config is a copy of ``config`` with ``vocab_size`` and ``pad_token_id`` taken
     from the tokenizer and ``embedding_size`` from the vectors' width (a learned projection
     maps it to ``hidden_size`` when they differ). The aligned matrix (see ``embedding_matrix``)
-    is cached under ``wheel_data.cache_dir()``, keyed by the vectors' content, the vocabulary
-    and the options, so a second run does not read the vectors again.
+    is cached under ``wheel_data.cache_dir()``, keyed by the vectors (package pin, zip member
+    CRC, or file path, size and modification time), the vocabulary and the options, so a second
+    run does not read the vectors again.
 
     Returns ``(model, coverage)``; ``model_class`` defaults to ``SinCosClsForSequenceClassification``.
     With ``texts``, a coverage below ``min_token_share`` of their tokens returns ``(None, coverage)``:
