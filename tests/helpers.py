@@ -45,14 +45,26 @@ def tiny_tokenizer(words=("good", "bad", "movie", "plot", "fun", "dull", "the", 
     )
 
 
+def subprocess_env(**extra) -> dict:
+    """The environment for a fresh interpreter: offline, without the suite's PYTHONPATH (so the
+    package comes from where it is installed), tokenizers single-threaded; ``extra`` on top."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", **extra)
+    return env
+
+
+def quiet_env(**extra) -> dict:
+    """``subprocess_env`` with one thread (a model this small only loses time to a second thread
+    on a busy 2-core machine) and no Gradio analytics."""
+    return subprocess_env(OMP_NUM_THREADS="1", GRADIO_ANALYTICS_ENABLED="False", **extra)
+
+
 def run_python(code: str, cwd: str, block_package: bool = False, timeout: int = 300) -> str:
     """Run ``code`` in a fresh interpreter; with ``block_package``, ``import hf_sincos_cls`` fails there."""
     prelude = "import sys\nsys.modules['hf_sincos_cls'] = None\n" if block_package else ""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_VERBOSITY="error", TOKENIZERS_PARALLELISM="false")
     result = subprocess.run(
         [sys.executable, "-c", prelude + textwrap.dedent(code)],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd, env=subprocess_env(TRANSFORMERS_VERBOSITY="error"), capture_output=True, text=True, timeout=timeout,
     )
     if result.returncode != 0:
         raise AssertionError(f"subprocess failed ({result.returncode}):\n{result.stderr[-4000:]}")
@@ -66,10 +78,9 @@ TINY = ["--hidden_size", "32", "--num_hidden_layers", "2", "--num_attention_head
 
 
 def run_script(*args, cwd=None, timeout=600):
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    """scripts/run_glue_style.py with ``args`` in a fresh interpreter."""
     return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, cwd=cwd or REPO,
-                          env=env, timeout=timeout)
+                          env=subprocess_env(), timeout=timeout)
 
 
 def check_ok(result):
@@ -84,15 +95,6 @@ def pipeline_predictions(folder, texts, block_package):
         print(json.dumps(classify({texts!r}, top_k=None, truncation=True)))
     """
     return json.loads(run_python(code, cwd=str(folder.parent), block_package=block_package).strip().splitlines()[-1])
-
-
-def quiet_env(**extra) -> dict:
-    """The environment for a subprocess: offline, and one thread (a model this small only loses
-    time to a second thread on a busy 2-core machine)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", OMP_NUM_THREADS="1",
-               GRADIO_ANALYTICS_ENABLED="False", **extra)
-    return env
 
 
 def train_tiny(corpus: str, output_dir, *extra: str, train_samples: int = 400) -> None:

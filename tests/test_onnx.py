@@ -12,7 +12,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 import torch
-from helpers import REPO, run_python, tiny_config, tiny_tokenizer
+from helpers import REPO, run_python, subprocess_env, tiny_config, tiny_tokenizer
 from transformers import AutoTokenizer, pipeline
 
 from hf_sincos_cls import SinCosClsForSequenceClassification
@@ -248,10 +248,8 @@ def test_model_without_tokenizer_and_bad_opset_are_refused(tmp_path):
 
 
 def run_script(*args):
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1")
     return subprocess.run([sys.executable, os.path.join(REPO, "scripts", "export_onnx.py"), *args],
-                          capture_output=True, text=True, env=env, timeout=300)
+                          capture_output=True, text=True, env=subprocess_env(), timeout=300)
 
 
 def test_script_exports_and_exits_2_with_one_line_on_a_bad_folder(exports, tmp_path):

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from helpers import REPO, tiny_config
+from helpers import REPO, subprocess_env, tiny_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.numpy import load_file
@@ -115,8 +115,7 @@ DDP_JOB = ["--corpus", "bbc_news", "--do_train", "--do_eval", "--max_train_sampl
 
 
 def _launch(launcher, out):
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1")
+    env = subprocess_env(OMP_NUM_THREADS="1")
     result = subprocess.run([*launcher, SCRIPT, *DDP_JOB, "--output_dir", str(out)], capture_output=True,
                             text=True, cwd=REPO, env=env, timeout=600)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
