@@ -2,7 +2,7 @@
 and leave a folder that ``pipeline`` loads, with metrics, plots and a model card.
 
 ``scripts/run_glue_style.py`` parses arguments (``parse_args``: the model and data arguments of
-``jobs`` and the ``RecipeTrainingArguments`` below) and calls ``run``.
+``jobs`` with what classification adds, and the ``RecipeTrainingArguments`` below) and calls ``run``.
 
 The recipe is the arguments' defaults: every setting a run does not name takes the recipe's
 value, whatever else it names. Where the best value depends on the data, the default is
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 import transformers
 from transformers import (
     AutoConfig,
@@ -56,6 +57,7 @@ from .jobs import (
     split_texts,
 )
 from .modeling_sincos_cls import SinCosClsForSequenceClassification
+from .errors import is_size_mismatch
 from .training import SinCosClsTrainer, train_and_save
 
 logger = logging.getLogger(__name__)
@@ -72,6 +74,46 @@ MAX_EPOCHS = 20
 # max_seq_length when not given: this percentile of the training texts' lengths in tokens,
 # rounded up to a multiple of 8, within the model's positions.
 LENGTH_PERCENTILE = 99
+
+
+@dataclass
+class ClassifierModelArguments(ModelArguments):
+    """The model arguments, and how a saved classifier moves to data with other labels."""
+
+    new_classifier_head: bool = field(
+        default=False,
+        metadata={"help": "When --model_name_or_path is a classifier for other labels: keep its encoder and "
+                          "start a new classifier for the data's labels."},
+    )
+    label_mapping: str | None = field(
+        default=None,
+        metadata={"help": "When --model_name_or_path is a classifier for other labels: which of its labels each "
+                          "of the data's labels is, as data=saved pairs ('fresh=pos,rotten=neg'). Its classifier "
+                          "is kept, renamed to the data's labels."},
+    )
+
+
+@dataclass
+class ClassificationDataArguments(DataTrainingArguments):
+    """The data arguments, and what classification adds: a held-out validation share, the
+    recipe's length, fixed padding, early stopping."""
+
+    max_seq_length: int | None = field(
+        default=None,
+        metadata={"help": f"Longer inputs are truncated. Default: the {LENGTH_PERCENTILE}th percentile of the "
+                          "training texts' token counts, within the model's positions."},
+    )
+    validation_split_percentage: int = field(
+        default=10,
+        metadata={"help": "Without a validation split, this percentage of the training split is held out for "
+                          "evaluation and checkpoint choice (0: none)."},
+    )
+    pad_to_max_length: bool = field(
+        default=False, metadata={"help": "Pad every input to max_seq_length, as the blog does (slow)."}
+    )
+    early_stopping_patience: int | None = field(
+        default=None, metadata={"help": "Stop after this many evaluations without improvement."}
+    )
 
 
 @dataclass
@@ -119,7 +161,8 @@ class RecipeTrainingArguments(JobTrainingArguments):
 def parse_args(argv: list[str] | None = None):
     """Parse flags (or one JSON file of arguments) into the three dataclasses; no flags at all
     means the embedded default job (``DEFAULT_ARGS``). What is not given takes the recipe's value."""
-    return parse_job_args((ModelArguments, DataTrainingArguments, RecipeTrainingArguments), argv, DEFAULT_ARGS)
+    return parse_job_args((ClassifierModelArguments, ClassificationDataArguments, RecipeTrainingArguments), argv,
+                          DEFAULT_ARGS)
 
 
 def _check_splits(raw, training_args: TrainingArguments) -> None:
@@ -152,6 +195,9 @@ def _load_model(model_args, columns):
     name, remote = model_args.model_name_or_path, model_args.trust_remote_code
     saved = AutoConfig.from_pretrained(name, trust_remote_code=remote)
     if not any(arch.endswith("ForSequenceClassification") for arch in saved.architectures or []):
+        if model_args.label_mapping:
+            raise ValueError(f"--label_mapping maps the data's labels onto a saved classifier's, and {name} has no "
+                             "classification head; drop the flag to start a new one")
         logger.info("%s has no classification head (%s): starting a new one for the data's labels",
                     name, ", ".join(saved.architectures or ["no architecture recorded"]))
         return AutoModelForSequenceClassification.from_pretrained(name, trust_remote_code=remote,
@@ -159,14 +205,22 @@ def _load_model(model_args, columns):
     model = AutoModelForSequenceClassification.from_pretrained(name, trust_remote_code=remote)
     if not columns.is_regression:
         saved = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        if model_args.label_mapping:
+            if model_args.new_classifier_head:
+                raise ValueError("--label_mapping keeps the saved classifier, --new_classifier_head replaces it: "
+                                 "pass one of them")
+            return _with_mapped_classifier(model, columns, model_args.label_mapping)
         if saved != list(columns.label_names):
             if not model_args.new_classifier_head:
                 raise ValueError(
                     f"{model_args.model_name_or_path} was trained for labels {saved}, the data has "
                     f"{list(columns.label_names)}; pass --new_classifier_head to keep its encoder and start a new "
-                    "classifier for the data's labels, or relabel the data to match"
+                    "classifier for the data's labels, --label_mapping to say which saved label each of the "
+                    "data's is, or relabel the data to match"
                 )
             return _with_new_classifier(model, columns)
+    elif model_args.label_mapping:
+        raise ValueError("--label_mapping maps the data's labels onto a saved classifier's; regression has no labels")
     return model
 
 
@@ -181,6 +235,56 @@ def _with_new_classifier(model, columns):
     return fresh
 
 
+def parse_label_mapping(text: str, data_labels, saved_labels) -> list[int]:
+    """``'fresh=pos,rotten=neg'`` as the saved classifier's row for each data label, in the
+    data's label order. Every data label must be named once, each onto a different saved label."""
+    mapping = {}
+    for pair in filter(None, (part.strip() for part in text.split(","))):
+        data_label, sep, saved_label = (side.strip() for side in pair.partition("="))
+        if not sep or not data_label or not saved_label:
+            raise ValueError(f"--label_mapping: {pair!r} is not data_label=saved_label")
+        if data_label in mapping:
+            raise ValueError(f"--label_mapping names data label {data_label!r} twice")
+        mapping[data_label] = saved_label
+    unknown = sorted(set(mapping) - set(data_labels))
+    if unknown:
+        raise ValueError(f"--label_mapping names {unknown}, which the data does not have; its labels are "
+                         f"{list(data_labels)}")
+    missing = [label for label in data_labels if label not in mapping]
+    if missing:
+        raise ValueError(f"--label_mapping leaves the data's labels {missing} unmapped; map each of "
+                         f"{list(data_labels)} onto one of the saved labels {list(saved_labels)}")
+    strange = sorted({label for label in mapping.values() if label not in saved_labels})
+    if strange:
+        raise ValueError(f"--label_mapping maps onto {strange}, which the saved classifier does not have; "
+                         f"its labels are {list(saved_labels)}")
+    targets = [mapping[label] for label in data_labels]
+    if len(set(targets)) != len(targets):
+        raise ValueError(f"--label_mapping maps two data labels onto one saved label ({mapping}); the classifier "
+                         "could not tell them apart")
+    return [list(saved_labels).index(label) for label in targets]
+
+
+def _with_mapped_classifier(model, columns, mapping: str):
+    """The saved classifier kept for the rows the mapping names, renamed to the data's labels
+    (transfer to a task with other names for the same classes)."""
+    saved = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    rows = parse_label_mapping(mapping, columns.label_names, saved)
+    head = model.classifier
+    kept = torch.nn.Linear(head.in_features, len(rows), bias=head.bias is not None)
+    with torch.no_grad():
+        kept.weight.copy_(head.weight[rows])
+        if head.bias is not None:
+            kept.bias.copy_(head.bias[rows])
+    model.classifier = kept
+    for key, value in _label_fields(columns).items():
+        setattr(model.config, key, value)
+    model.num_labels = model.config.num_labels
+    logger.info("classifier of %s kept: %s", model.config.name_or_path,
+                ", ".join(f"{new} = its {saved[row]}" for new, row in zip(columns.label_names, rows)))
+    return model
+
+
 def _tokenize(raw, tokenizer, columns, data_args):
     padding = "max_length" if data_args.pad_to_max_length else False
 
@@ -193,7 +297,7 @@ def _tokenize(raw, tokenizer, columns, data_args):
     return raw.map(encode, batched=True, remove_columns=text_columns, desc="Tokenizing")
 
 
-def run(model_args: ModelArguments, data_args: DataTrainingArguments, training_args: TrainingArguments,
+def run(model_args: ClassifierModelArguments, data_args: ClassificationDataArguments, training_args: TrainingArguments,
         callbacks: list | None = None) -> dict:
     """The whole job; returns every metric it saved. ``callbacks`` are added to the Trainer's.
 
@@ -204,7 +308,9 @@ def run(model_args: ModelArguments, data_args: DataTrainingArguments, training_a
     try:
         checkpoint = resume_checkpoint(training_args)
         prepared = _prepare(model_args, data_args, training_args)
-    except (ValueError, OSError) as error:  # OSError: unreadable files and folders, the Hub unreachable
+    except (ValueError, OSError, RuntimeError) as error:  # OSError: unreadable files and folders, the Hub unreachable
+        if isinstance(error, RuntimeError) and not is_size_mismatch(error):
+            raise
         raise InputError(str(error)) from error
     return _train_and_report(model_args, data_args, training_args, checkpoint, callbacks, *prepared)
 

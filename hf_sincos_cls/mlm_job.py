@@ -31,6 +31,7 @@ from .jobs import (
     setup_logging,
     split_texts,
 )
+from .errors import is_size_mismatch
 from .training import SinCosClsTrainer, train_and_save
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class PretrainingArguments:
     """What is masked, and which texts beside the training split are read."""
 
     mlm_probability: float = field(
-        default=0.15, metadata={"help": "Share of tokens to predict (80% become [MASK], 10% a random word)."}
+        default=0.15, metadata={"help": "Share of tokens to predict (80%% become [MASK], 10%% a random word, 10%% stay)."}
     )
     use_unlabelled_text: bool = field(
         default=True,
@@ -88,7 +89,9 @@ def run(model_args: ModelArguments, data_args: DataTrainingArguments, mlm_args: 
     try:
         checkpoint = resume_checkpoint(training_args)
         tokenizer, model, train, evaluation = _prepare(model_args, data_args, mlm_args, training_args)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, RuntimeError) as error:
+        if isinstance(error, RuntimeError) and not is_size_mismatch(error):
+            raise
         raise InputError(str(error)) from error
 
     training_args.prediction_loss_only = True
@@ -132,18 +135,13 @@ def _prepare(model_args, data_args, mlm_args, training_args):
     prepare_training_args(training_args, data_args)
     set_seed(training_args.seed)
 
-    from .data import corpus_columns, unlabelled_texts
+    from .data import corpus_columns
 
     raw = load_data(data_args)
     if "train" not in raw or len(raw["train"]) == 0:
         raise ValueError(f"pre-training needs a non-empty 'train' split; the data has {sorted(raw)}")
     columns = corpus_columns(raw)
-    texts = list(split_texts(raw["train"], columns))
-    if mlm_args.use_unlabelled_text and data_args.corpus:
-        extra = unlabelled_texts(data_args.corpus)
-        logger.info("pre-training text: %s training texts and %s unlabelled texts", f"{len(texts):,}", f"{len(extra):,}")
-        texts += extra
-
+    texts = pretraining_texts(raw, columns, data_args, mlm_args)
     tokenizer = _build_tokenizer(texts, model_args, data_args)
     model, coverage = _build_model(model_args, data_args, tokenizer, texts)
     logger.info("model: %s parameters, word vectors %s", f"{model.num_parameters():,}", coverage)
@@ -161,6 +159,19 @@ def _prepare(model_args, data_args, mlm_args, training_args):
             held_out = Dataset.from_dict({"text": list(split_texts(raw["validation"], columns))})
             evaluation = held_out.map(encode, batched=True, remove_columns=["text"], desc="Tokenizing")
     return tokenizer, model, train, evaluation
+
+
+def pretraining_texts(raw, columns, data_args: DataTrainingArguments, mlm_args: PretrainingArguments) -> list[str]:
+    """Every text the model learns from: the training split's texts (labels unused), then the
+    offline corpus's unlabelled texts when asked for. Validation is held out for perplexity."""
+    from .data import unlabelled_texts
+
+    texts = list(split_texts(raw["train"], columns))
+    if mlm_args.use_unlabelled_text and data_args.corpus:
+        extra = unlabelled_texts(data_args.corpus)
+        logger.info("pre-training text: %s training texts and %s unlabelled texts", f"{len(texts):,}", f"{len(extra):,}")
+        texts += extra
+    return texts
 
 
 def _build_tokenizer(texts, model_args, data_args):

