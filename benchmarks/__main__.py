@@ -15,6 +15,8 @@ import json
 import sys
 from pathlib import Path
 
+from hf_sincos_cls.jobs import log_to_stdout
+
 from .parts import DEFAULT_PARTS, PARTS, merge_results, run_benchmark, write_results
 
 
@@ -28,6 +30,7 @@ def main() -> int:
     parser.add_argument("--update", action="store_true",
                         help="keep the other parts of the existing --json file; replace only those run now")
     args = parser.parse_args()
+    log_to_stdout()
     earlier = None
     if args.update:
         path = Path(args.json)

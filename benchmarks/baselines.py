@@ -292,6 +292,7 @@ def run_baselines(
     max_train_samples: int | None = None,
     max_eval_samples: int | None = None,
     max_predict_samples: int | None = None,
+    extra_training: tuple[Sequence[str], Sequence[str]] | None = None,
     **options,
 ) -> dict:
     """Both baselines on a corpus: C chosen on validation, fitted on train, scored once on test.
@@ -304,6 +305,9 @@ def run_baselines(
     predictions (None with one seed). A deterministic model's std is 0 because its runs are
     identical, not because it is stable under other data. ``max_*_samples`` take a stratified
     subsample of train / validation / test; ``options`` go to :func:`fit_baseline`.
+    ``extra_training=(texts, label names)``: more labelled texts (another corpus's, relabelled
+    to this one's names) added to the training split only, for a fair comparison with a model
+    that has seen them.
     """
     corpus = load_corpus(corpus_name, split_seed=split_seed)
     text, text_pair, label_names, is_regression = corpus_columns(corpus)
@@ -320,7 +324,12 @@ def run_baselines(
     test_labels = np.asarray(splits["test"]["label"])
     if (test_labels < 0).any():
         raise ValueError(f"the test split of {corpus_name} is unlabelled; it cannot be scored")
-    train = (splits["train"][text], splits["train"]["label"])
+    train = (list(splits["train"][text]), list(splits["train"]["label"]))
+    if extra_training is not None:
+        unknown = sorted(set(extra_training[1]) - set(label_names))
+        if unknown:
+            raise ValueError(f"extra_training has labels {unknown}; {corpus_name}'s are {label_names}")
+        train = (train[0] + list(extra_training[0]), train[1] + [label_names.index(n) for n in extra_training[1]])
     validation = (splits["validation"][text], splits["validation"]["label"])
     test_texts = splits["test"][text]
 
@@ -351,6 +360,7 @@ def run_baselines(
         "split_seed": split_seed,
         "seeds": list(seeds),
         "sizes": {split: ds.num_rows for split, ds in splits.items()},
+        "extra_training_texts": 0 if extra_training is None else len(extra_training[0]),
         "selection": "C from C_GRID by validation accuracy (ties to the smaller C); fitted on train only; "
                      "test scored once with the chosen C",
         "labels": label_names,

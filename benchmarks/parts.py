@@ -66,10 +66,12 @@ QUICK = ["--max_train_samples", "300", "--max_eval_samples", "100", "--max_predi
 
 
 def train_and_test(corpus: str, seed: int, extra: list[str], quick: bool = False,
-                   test_probabilities: bool = False) -> dict:
+                   test_probabilities: bool = False, output_dir: str | Path | None = None) -> dict:
     """One run of the recipe (plus ``extra`` flags) on ``corpus``; its test metrics and time,
-    and with ``test_probabilities`` the saved model's class probabilities on the test split."""
-    with tempfile.TemporaryDirectory() as out:
+    and with ``test_probabilities`` the saved model's class probabilities on the test split.
+    The model is saved in ``output_dir`` when given (kept), else in a temporary folder."""
+    with tempfile.TemporaryDirectory() as scratch:
+        out = str(output_dir) if output_dir is not None else scratch
         args = [*DEFAULT_ARGS, "--corpus", corpus, "--output_dir", out, "--seed", str(seed),
                 "--save_total_limit", "1", "--logging_steps", "100", "--report_to", "none",
                 "--disable_tqdm", "true", *(QUICK if quick else []), *extra]
@@ -402,6 +404,28 @@ def serving_part(quick: bool = False) -> dict:
     return measure_serving(quick=quick)
 
 
+def imdb_part(seeds=(0, 1, 2), quick: bool = False) -> dict:
+    """IMDB against the baselines, and the IMDB classifier fine-tuned on the other corpora
+    (``benchmarks/transfer.py``)."""
+    from .transfer import imdb_part as measure_imdb
+
+    return measure_imdb(seeds=seeds, quick=quick)
+
+
+def imdb_tuning_part(seeds=(0, 1, 2), quick: bool = False) -> dict:
+    """Fine-tuning settings for the IMDB classifier on Rotten Tomatoes (``benchmarks/transfer.py``)."""
+    from .transfer import imdb_tuning_part as measure_imdb_tuning
+
+    return measure_imdb_tuning(seeds=seeds, quick=quick)
+
+
+def imdb_mlm_part(seeds=(0, 1, 2), quick: bool = False) -> dict:
+    """Masked-LM pre-training on IMDB before the IMDB classifier (``benchmarks/transfer.py``)."""
+    from .transfer import imdb_mlm_part as measure_imdb_mlm
+
+    return measure_imdb_mlm(seeds=seeds, quick=quick)
+
+
 def compile_part(quick: bool = False) -> dict:
     """Training with ``--torch_compile`` against eager (``benchmarks/serving.py``)."""
     from .serving import compile_part as measure_compile
@@ -410,11 +434,14 @@ def compile_part(quick: bool = False) -> dict:
 
 
 PARTS = {"accuracy": accuracy_part, "plain": plain_part, "rules": rules_part, "pretraining_zh": pretraining_zh_part,
+         "imdb": imdb_part, "imdb_tuning": imdb_tuning_part, "imdb_mlm": imdb_mlm_part,
          "ablation": ablation_part, "tried": tried_part, "speed": speed_part, "serving": serving_part,
          "compile": compile_part, "vectors": vectors_part}
 # What a run without --parts measures: all but torch.compile, which spends minutes compiling
-# even in --quick mode (``--parts compile`` runs it).
-DEFAULT_PARTS = [name for name in PARTS if name != "compile"]
+# even in --quick mode (``--parts compile`` runs it), and the IMDB parts, which take about two
+# hours on 2 cores (``--parts imdb imdb_tuning imdb_mlm``).
+OPT_IN_PARTS = ("compile", "imdb", "imdb_tuning", "imdb_mlm")
+DEFAULT_PARTS = [name for name in PARTS if name not in OPT_IN_PARTS]
 
 
 def run_benchmark(parts, quick: bool = False, seeds=(0, 1, 2)) -> dict:
@@ -425,7 +452,8 @@ def run_benchmark(parts, quick: bool = False, seeds=(0, 1, 2)) -> dict:
                "quick": quick, "seeds": list(seeds)}
     for name in parts:
         start = time.perf_counter()
-        if name in ("accuracy", "plain", "rules", "pretraining_zh", "ablation", "tried"):
+        if name in ("accuracy", "plain", "rules", "pretraining_zh", "imdb", "imdb_tuning", "imdb_mlm", "ablation",
+                    "tried"):
             results[name] = PARTS[name](seeds=seeds, quick=quick)
         else:
             results[name] = PARTS[name](quick=quick)
@@ -529,6 +557,10 @@ def to_markdown(results: dict) -> str:
                 notes.append(f"- Pre-training: `{row['pretraining_command']}`, {row['pretraining_seconds']:.0f} s, "
                              f"final training loss {row['pretraining_train_loss']:.2f}.")
         lines += ["", *notes, ""]
+    if any(name in results for name in ("imdb", "imdb_tuning", "imdb_mlm")):
+        from .transfer import transfer_markdown
+
+        lines += transfer_markdown(results)
     if "ablation" in results:
         lines += ["## The blog's choices, one at a time (Rotten Tomatoes, %)", "",
                   "| variant | flags | test accuracy | validation accuracy |", "|---|---|---|---|"]

@@ -6,18 +6,20 @@ import subprocess
 import sys
 
 import pytest
-from helpers import REPO
+from helpers import REPO, subprocess_env
+
+from benchmarks.parts import DEFAULT_PARTS
 
 
 @pytest.mark.slow
 @pytest.mark.benchmark
 def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    env = subprocess_env()
     result = subprocess.run(
         [sys.executable, os.path.join(REPO, "scripts", "benchmark.py"), "--quick", "--seeds", "0",
+         "--parts", *DEFAULT_PARTS, "imdb", "imdb_tuning", "imdb_mlm",
          "--json", str(tmp_path / "results.json"), "--markdown", str(tmp_path / "results.md")],
-        capture_output=True, text=True, cwd=REPO, env=env, timeout=1200,
+        capture_output=True, text=True, cwd=REPO, env=env, timeout=1500,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     results = json.loads((tmp_path / "results.json").read_text())
@@ -51,9 +53,21 @@ def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
     serving = results["serving"]["speed"]
     assert set(serving) == {"torch_pipeline", "onnx_fp32", "onnx_int8"}
     assert all(row["batch_1"]["texts_per_second"] > 0 for row in serving.values())
+    imdb = results["imdb"]
+    assert imdb["baselines"]["rotten_tomatoes + imdb training reviews"]["extra_training_texts"] == 300
+    assert set(imdb["baselines"]["imdb"]["models"]) == {"tfidf_logistic_regression", "nb_logistic_regression"}
+    assert 0.0 <= imdb["zero_shot_rotten_tomatoes"] <= 1.0
+    assert {"imdb, the recipe", "rotten_tomatoes, the recipe from scratch", "bbc_news, new classifier head",
+            "rotten_tomatoes, labels mapped onto the IMDB classifier's"} <= set(imdb)
+    tuning = results["imdb_tuning"]
+    assert tuning["picked_by_validation"] in tuning and len(tuning) == 6
+    mlm = results["imdb_mlm"]
+    assert mlm["pretraining"]["seconds_per_epoch"] > 0 and "--corpus imdb" in mlm["pretraining"]["command"]
+    assert "imdb, the recipe from the MLM encoder" in mlm
     table = (tmp_path / "results.md").read_text()
     for heading in ("## Test accuracy", "## The plain csv command", "## Epochs on small", "## The blog's choices",
-                    "## Tried for", "## Speed against", "## Serving", "## Word vectors"):
+                    "## Tried for", "## Speed against", "## Serving", "## Word vectors", "## IMDB, and the IMDB",
+                    "## Fine-tuning the IMDB classifier", "## Masked-LM pre-training on IMDB"):
         assert heading in table
 
     # --update measures one part again and keeps the others as they were.
@@ -85,7 +99,7 @@ def test_update_refuses_results_of_other_seeds_or_mode():
 
 @pytest.mark.slow
 def test_profile_script_lists_each_models_operators_by_time():
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = subprocess_env()
     result = subprocess.run(
         [sys.executable, os.path.join(REPO, "scripts", "profile_training_step.py"), "--hidden", "16", "--layers", "1",
          "--heads", "2", "--inner", "32", "--batch_size", "4", "--seq_len", "6", "--steps", "2", "--rows", "5"],
