@@ -60,12 +60,13 @@ GLUE_REGRESSION_TASKS = frozenset({"stsb"})
 GLUE_HUB_ID = "nyu-mll/glue"
 
 #: File extension -> file kind; :data:`_READERS` says how datasets reads each kind.
-SUPPORTED_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "json"}
+SUPPORTED_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "json", ".txt": "text"}
 # GLUE-style tsv files hold unbalanced quotes (``it's 5" tall``): in a tsv a quote is text.
 _READERS: dict[str, tuple[str, dict]] = {
     "csv": ("csv", {}),
     "tsv": ("csv", {"delimiter": "\t", "quoting": csv.QUOTE_NONE}),
     "json": ("json", {}),
+    "text": ("text", {}),  # one text a line, no labels: unlabelled text for pre-training
 }
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
 SPLIT_NAMES = ("train", "validation", "test")
@@ -100,6 +101,7 @@ def load_corpus(
     text_columns: str | Sequence[str] | None = None,
     label_column: str | None = None,
     split_seed: int = 0,
+    require_labels: bool = True,
 ) -> DatasetDict:
     """Load a corpus as a ``DatasetDict`` of text column(s) and a ``label`` column.
 
@@ -115,9 +117,11 @@ def load_corpus(
     String and integer labels become ids in sorted order; float labels mean regression. A
     test split without labels gets ``-1`` (classification) or NaN (regression).
     ``split_seed`` picks the 80/10/10 split of the offline corpora; the others keep theirs.
+    With ``require_labels=False`` (pre-training), local files without any label column load
+    too, every row labelled ``-1`` of no class; a ``.txt`` file is one text a line.
     """
     if isinstance(name_or_files, Mapping):
-        corpus = _load_files(name_or_files, text_columns, label_column)
+        corpus = _load_files(name_or_files, text_columns, label_column, require_labels)
     else:
         name = str(name_or_files)
         glue_task = _glue_task(name, config_name)
@@ -128,7 +132,7 @@ def load_corpus(
             _reject_column_arguments(f"glue/{glue_task}", text_columns, label_column)
             corpus = _load_glue(glue_task)
         elif _looks_like_file(name):
-            corpus = _load_files({"train": name}, text_columns, label_column)
+            corpus = _load_files({"train": name}, text_columns, label_column, require_labels)
         else:
             corpus = _load_hub(name, config_name, text_columns, label_column)
     logger.info("corpus %s\n%s", _describe_source(name_or_files, config_name), split_table(corpus))
@@ -522,7 +526,8 @@ def _looks_like_file(name: str) -> bool:
     return path.is_file() or path.suffix.lower() in _FILE_LIKE_SUFFIXES
 
 
-def _load_files(files: Mapping[str, str | Path | Sequence[str | Path]], text_columns, label_column) -> DatasetDict:
+def _load_files(files: Mapping[str, str | Path | Sequence[str | Path]], text_columns, label_column,
+                require_labels: bool = True) -> DatasetDict:
     if not files:
         raise ValueError("no data files given: pass at least {'train': path}")
     raw = DatasetDict()
@@ -532,7 +537,10 @@ def _load_files(files: Mapping[str, str | Path | Sequence[str | Path]], text_col
         if len(kinds) != 1:
             raise ValueError(f"split {split!r} mixes file kinds ({', '.join(map(str, paths))}); use one kind per split")
         kind = kinds.pop()
-        # A csv/tsv file in another encoding is read from a UTF-8 copy (json is UTF-8 by definition).
+        if kind == "text" and require_labels:
+            raise ValueError(f"{paths[0]}: a .txt file is read as text alone, one text a line, for pre-training "
+                             "(run_mlm.py); labelled data goes in a .csv, .tsv, .json or .jsonl file")
+        # A csv/tsv/txt file in another encoding is read from a UTF-8 copy (json is UTF-8 by definition).
         readable = paths if kind == "json" else [_utf8_copy(path) for path in paths]
         # datasets fails on a file without rows with an unrelated message (or StopIteration).
         if not any(_has_rows(path, kind) for path in readable):
@@ -541,7 +549,29 @@ def _load_files(files: Mapping[str, str | Path | Sequence[str | Path]], text_col
         # without labels) does not stop the others from loading.
         raw[split] = _read_split(split, kind, readable, paths)
     source = ", ".join(f"{split}={paths}" for split, paths in files.items())
-    return _standardise(raw, _as_list(text_columns), label_column or "label", source)
+    label_column = label_column or "label"
+    if not require_labels and not any(label_column in ds.column_names for ds in raw.values()):
+        return _unlabelled(raw, _as_list(text_columns), label_column, source)
+    return _standardise(raw, _as_list(text_columns), label_column, source)
+
+
+def _unlabelled(raw: DatasetDict, text_columns: list[str] | None, label_column: str, source: str) -> DatasetDict:
+    """Text without labels (for pre-training): the text column(s), empty lines dropped, and a
+    ``label`` of -1 (no class) so that the corpus has load_corpus's shape."""
+    reference = raw[_reference_split(raw)]
+    text_columns = text_columns or _default_text_columns(reference, label_column, source)
+    corpus = DatasetDict()
+    for split, ds in raw.items():
+        missing = [column for column in text_columns if column not in ds.column_names]
+        if missing:
+            raise ValueError(f"text column {missing[0]!r} is not in split {split!r} of {source}; its columns: "
+                             f"{ds.column_names}")
+        ds = _empty_texts_as_strings(ds.select_columns(text_columns))
+        ds = ds.filter(lambda row: any(row[column].strip() for column in text_columns), desc="dropping empty lines")
+        if ds.num_rows == 0:
+            raise ValueError(f"split {split!r} of {source} holds no text")
+        corpus[split] = ds.add_column("label", [-1] * ds.num_rows, feature=ClassLabel(names=[]))
+    return corpus
 
 
 def _file_kind(path: Path) -> str:
@@ -558,8 +588,11 @@ def _file_kind(path: Path) -> str:
 
 
 def _has_rows(path: Path, kind: str) -> bool:
-    """Whether a csv/tsv file (UTF-8) has a line after its header, or a json/jsonl file holds anything but ``[]``."""
+    """Whether a csv/tsv file (UTF-8) has a line after its header, a text file a line that is not
+    blank, or a json/jsonl file holds anything but ``[]``."""
     with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        if kind == "text":
+            return any(line.strip() for line in handle)
         if kind in ("csv", "tsv"):
             lines = (line for line in handle if line.strip())
             return next(lines, None) is not None and next(lines, None) is not None

@@ -163,7 +163,8 @@ class DataTrainingArguments:
     dataset_name: str | None = field(default=None, metadata={"help": "A dataset on the Hub."})
     dataset_config_name: str | None = field(default=None)
     train_file: str | None = field(
-        default=None, metadata={"help": "A csv, tsv or json/jsonl training file (UTF-8, GBK/GB18030 or Big5)."}
+        default=None, metadata={"help": "A csv, tsv or json/jsonl training file (UTF-8, GBK/GB18030 or Big5); for "
+                                        "pre-training also a .txt file, one text a line."}
     )
     validation_file: str | None = field(default=None)
     test_file: str | None = field(default=None)
@@ -239,8 +240,9 @@ def setup_logging(training_args: TrainingArguments) -> None:
     transformers.utils.logging.set_verbosity_warning()
 
 
-def load_data(data_args: DataTrainingArguments):
-    """The DatasetDict that ``data_args`` names (an offline corpus, GLUE, the Hub or local files)."""
+def load_data(data_args: DataTrainingArguments, require_labels: bool = True):
+    """The DatasetDict that ``data_args`` names (an offline corpus, GLUE, the Hub or local files);
+    ``require_labels=False`` also reads local files of text alone (``load_corpus``)."""
     from .data import load_corpus
 
     kind = data_args.source()
@@ -254,7 +256,7 @@ def load_data(data_args: DataTrainingArguments):
                            label_column=data_args.label_column_name)
     files = {split: getattr(data_args, f"{split}_file") for split in ("train", "validation", "test")}
     return load_corpus({split: path for split, path in files.items() if path}, text_columns=columns,
-                       label_column=data_args.label_column_name)
+                       label_column=data_args.label_column_name, require_labels=require_labels)
 
 
 def limit(dataset, n: int | None):

@@ -137,7 +137,7 @@ def _prepare(model_args, data_args, mlm_args, training_args):
 
     from .data import corpus_columns
 
-    raw = load_data(data_args)
+    raw = load_data(data_args, require_labels=False)
     if "train" not in raw or len(raw["train"]) == 0:
         raise ValueError(f"pre-training needs a non-empty 'train' split; the data has {sorted(raw)}")
     columns = corpus_columns(raw)

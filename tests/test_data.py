@@ -425,8 +425,14 @@ def test_missing_file_is_named(tmp_path):
 
 
 def test_unsupported_extension_is_named(tmp_path):
+    train = _write(tmp_path / "train.xml", "<text>a</text>\n")
+    with pytest.raises(ValueError, match=r"extension '\.xml'.*not supported.*\.tsv"):
+        load_corpus({"train": train})
+
+
+def test_a_text_file_for_a_classifier_says_what_txt_means(tmp_path):
     train = _write(tmp_path / "train.txt", "text\tlabel\na\tpos\n")
-    with pytest.raises(ValueError, match=r"extension '\.txt'.*not supported.*\.tsv"):
+    with pytest.raises(ValueError, match=r"train.txt: a \.txt file is read as text alone.*\.tsv"):
         load_corpus({"train": train})
 
 

@@ -222,3 +222,22 @@ def test_help_lists_the_pretraining_flags_and_none_of_classification(capsys):
     for flag in ("--new_classifier_head", "--label_mapping", "--validation_split_percentage", "--pad_to_max_length",
                  "--early_stopping_patience", "99th percentile"):
         assert flag not in text, flag
+
+
+def test_pretraining_reads_a_plain_text_file_one_text_a_line(tmp_path):
+    from hf_sincos_cls.mlm_job import parse_args, run
+
+    lines = ["the movie was good and fun", "", "the plot was dull", "   ", "a great film with a great cast"]
+    (tmp_path / "unlabelled.txt").write_text("\n".join(lines * 8) + "\n", encoding="utf-8")
+    corpus = load_corpus(str(tmp_path / "unlabelled.txt"), require_labels=False)
+    assert corpus["train"]["text"] == [line for line in lines if line.strip()] * 8  # blank lines dropped
+    assert set(corpus["train"]["label"]) == {-1}
+    with pytest.raises(ValueError, match="a .txt file is read as text alone"):
+        load_corpus(str(tmp_path / "unlabelled.txt"))  # a classifier needs labels
+    out = tmp_path / "encoder"
+    results = run(*parse_args(["--train_file", str(tmp_path / "unlabelled.txt"), "--output_dir", str(out),
+                               "--do_train", "--num_train_epochs", "1", "--hidden_size", "16", "--intermediate_size",
+                               "32", "--num_attention_heads", "2", "--max_seq_length", "16", "--report_to", "none",
+                               "--glove", "none"]))
+    assert results["train_samples"] == 24 and (out / "model.safetensors").is_file()
+    assert AutoConfig.from_pretrained(out).architectures == ["SinCosClsForMaskedLM"]
