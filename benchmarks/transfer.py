@@ -42,7 +42,7 @@ def imdb_as_rotten_tomatoes(quick: bool = False) -> tuple[list[str], list[str]]:
     train = load_corpus("imdb")["train"]
     if quick:
         train = train.select(range(300))
-    names = {"pos": "fresh", "neg": "rotten"}
+    names = {imdb: ours for ours, imdb in (pair.split("=") for pair in ROTTEN_TOMATOES_AS_IMDB.split(","))}
     imdb_names = train.features["label"].names
     return list(train["text"]), [names[imdb_names[label]] for label in train["label"]]
 
@@ -160,7 +160,7 @@ def imdb_mlm_part(seeds=(0, 1, 2), quick: bool = False) -> dict:
         pretrained = pretrain(*parse_mlm_args(flags))
         seconds = time.perf_counter() - start
         part = {"pretraining": {
-            "command": "python scripts/run_mlm.py " + " ".join(flags[len(MLM_ARGS):]).replace(str(encoder), "OUT"),
+            "command": "python scripts/run_mlm.py " + " ".join(flags).replace(str(encoder), "OUT"),
             "seconds": seconds, "epochs": pretrained["epoch"], "train_runtime": pretrained["train_runtime"],
             "seconds_per_epoch": pretrained["train_runtime"] / pretrained["epoch"],
             "train_loss": pretrained["train_loss"], "validation_perplexity": pretrained.get("perplexity")}}
@@ -219,8 +219,9 @@ def transfer_markdown(results: dict) -> list[str]:
         pre = part["pretraining"]
         lines += ["## Masked-LM pre-training on IMDB's training reviews first (test accuracy %)", "",
                   f"Pre-training: `{pre['command']}`: {pre['epochs']:.0f} epochs, {pre['seconds_per_epoch']:.0f} s an "
-                  f"epoch, {pre['seconds']:.0f} s in all; final training loss {pre['train_loss']:.2f}, validation "
-                  f"perplexity {pre['validation_perplexity']:.0f}.", "",
+                  f"epoch, {pre['seconds']:.0f} s in all; final training loss {pre['train_loss']:.2f}"
+                  + (f", validation perplexity {pre['validation_perplexity']:.0f}."
+                     if pre.get("validation_perplexity") is not None else "."), "",
                   "| what | flags | test accuracy | validation accuracy | seconds per run |", "|---|---|---|---|---|"]
         for name, row in part.items():
             if "flags" in row:

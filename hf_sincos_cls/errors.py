@@ -1,10 +1,11 @@
 """What the package's commands refuse before they start work: ``InputError``, whose message
 names the file, folder, field or value at fault. The scripts print it as one line and exit
-with code 2. Nothing here imports torch or the training stack.
+with code 2. The module itself needs only the standard library and the configuration.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 from pathlib import Path
@@ -22,6 +23,21 @@ def is_size_mismatch(error: BaseException) -> bool:
     """Whether ``error`` is the model's refusal of weights whose shapes differ from its config
     (a ``RuntimeError`` that names ``ignore_mismatched_sizes``): bad input, not a crash."""
     return isinstance(error, RuntimeError) and "ignore_mismatched_sizes" in str(error)
+
+
+@contextlib.contextmanager
+def input_errors(error: type[InputError] = InputError, prefix: str = ""):
+    """Inside the block, what reading input raises becomes ``error`` (prefixed with ``prefix``):
+    ``ValueError``, ``OSError`` (unreadable files and folders, the Hub unreachable) and weights
+    of another shape than their config. Other errors pass as they are, with their traceback."""
+    try:
+        yield
+    except InputError:
+        raise
+    except (ValueError, OSError, RuntimeError) as problem:
+        if isinstance(problem, RuntimeError) and not is_size_mismatch(problem):
+            raise
+        raise error(f"{prefix}{problem}") from problem
 
 
 def require_extra(module: str, extra: str, purpose: str) -> None:
@@ -62,4 +78,4 @@ def check_classifier_folder(model_dir: str | Path, error: type[InputError] = Inp
     return config
 
 
-__all__ = ["InputError", "check_classifier_folder", "is_size_mismatch", "require_extra"]
+__all__ = ["InputError", "check_classifier_folder", "input_errors", "is_size_mismatch", "require_extra"]

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .errors import InputError, check_classifier_folder, is_size_mismatch, require_extra
+from .errors import InputError, check_classifier_folder, input_errors, require_extra
 from .onnx_serving import default_score_function
 
 
@@ -97,16 +97,10 @@ def load_model_and_tokenizer(model_dir: str | Path, device: str | torch.device =
 
     folder = Path(model_dir)
     check_classifier_folder(folder)
-    try:
+    with input_errors(prefix=f"{folder} could not be loaded: "):
         model = AutoModelForSequenceClassification.from_pretrained(folder, trust_remote_code=False,
                                                                    attn_implementation="eager")
         tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
-    except (OSError, ValueError) as error:
-        raise InputError(f"{folder} could not be loaded: {error}") from error
-    except RuntimeError as error:
-        if not is_size_mismatch(error):
-            raise
-        raise InputError(str(error)) from error
     return model.to(device).eval(), tokenizer
 
 

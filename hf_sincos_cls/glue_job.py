@@ -43,7 +43,6 @@ from transformers import (
 from .jobs import (
     Adaptations,
     DataTrainingArguments,
-    InputError,
     JobTrainingArguments,
     ModelArguments,
     limit,
@@ -57,7 +56,7 @@ from .jobs import (
     split_texts,
 )
 from .modeling_sincos_cls import SinCosClsForSequenceClassification
-from .errors import is_size_mismatch
+from .errors import input_errors
 from .training import SinCosClsTrainer, train_and_save
 
 logger = logging.getLogger(__name__)
@@ -193,9 +192,12 @@ def _load_model(model_args, columns):
     """A saved model to continue from. A classifier's labels must be the data's; an encoder
     saved without a classification head (e.g. by run_mlm.py) gets a new one for the data's labels."""
     name, remote = model_args.model_name_or_path, model_args.trust_remote_code
+    if model_args.label_mapping is not None and model_args.new_classifier_head:
+        raise ValueError("--label_mapping keeps the saved classifier, --new_classifier_head replaces it: "
+                         "pass one of them")
     saved = AutoConfig.from_pretrained(name, trust_remote_code=remote)
     if not any(arch.endswith("ForSequenceClassification") for arch in saved.architectures or []):
-        if model_args.label_mapping:
+        if model_args.label_mapping is not None:
             raise ValueError(f"--label_mapping maps the data's labels onto a saved classifier's, and {name} has no "
                              "classification head; drop the flag to start a new one")
         logger.info("%s has no classification head (%s): starting a new one for the data's labels",
@@ -205,10 +207,7 @@ def _load_model(model_args, columns):
     model = AutoModelForSequenceClassification.from_pretrained(name, trust_remote_code=remote)
     if not columns.is_regression:
         saved = [model.config.id2label[i] for i in range(model.config.num_labels)]
-        if model_args.label_mapping:
-            if model_args.new_classifier_head:
-                raise ValueError("--label_mapping keeps the saved classifier, --new_classifier_head replaces it: "
-                                 "pass one of them")
+        if model_args.label_mapping is not None:
             return _with_mapped_classifier(model, columns, model_args.label_mapping)
         if saved != list(columns.label_names):
             if not model_args.new_classifier_head:
@@ -219,7 +218,7 @@ def _load_model(model_args, columns):
                     "data's is, or relabel the data to match"
                 )
             return _with_new_classifier(model, columns)
-    elif model_args.label_mapping:
+    elif model_args.label_mapping is not None:
         raise ValueError("--label_mapping maps the data's labels onto a saved classifier's; regression has no labels")
     return model
 
@@ -270,8 +269,13 @@ def _with_mapped_classifier(model, columns, mapping: str):
     (transfer to a task with other names for the same classes)."""
     saved = [model.config.id2label[i] for i in range(model.config.num_labels)]
     rows = parse_label_mapping(mapping, columns.label_names, saved)
-    head = model.classifier
-    kept = torch.nn.Linear(head.in_features, len(rows), bias=head.bias is not None)
+    head = getattr(model, "classifier", None)
+    if not isinstance(head, torch.nn.Linear):
+        raise ValueError(f"--label_mapping needs a classifier whose last layer is a Linear named 'classifier' (as "
+                         f"{SinCosClsForSequenceClassification.__name__} has); {type(model).__name__} has none: "
+                         "pass --new_classifier_head instead")
+    kept = torch.nn.Linear(head.in_features, len(rows), bias=head.bias is not None, dtype=head.weight.dtype,
+                           device=head.weight.device)
     with torch.no_grad():
         kept.weight.copy_(head.weight[rows])
         if head.bias is not None:
@@ -305,13 +309,9 @@ def run(model_args: ClassifierModelArguments, data_args: ClassificationDataArgum
     as they are, with their traceback.
     """
     setup_logging(training_args)
-    try:
+    with input_errors():
         checkpoint = resume_checkpoint(training_args)
         prepared = _prepare(model_args, data_args, training_args)
-    except (ValueError, OSError, RuntimeError) as error:  # OSError: unreadable files and folders, the Hub unreachable
-        if isinstance(error, RuntimeError) and not is_size_mismatch(error):
-            raise
-        raise InputError(str(error)) from error
     return _train_and_report(model_args, data_args, training_args, checkpoint, callbacks, *prepared)
 
 
@@ -320,7 +320,7 @@ def _prepare(model_args, data_args, training_args):
     settings, tokenizer, model, encoded splits."""
     from .data import corpus_columns
 
-    prepare_training_args(training_args, data_args)
+    prepare_training_args(training_args, data_args, fixed_padding=data_args.pad_to_max_length)
     set_seed(training_args.seed)
     adaptations = Adaptations()
 
@@ -330,6 +330,10 @@ def _prepare(model_args, data_args, training_args):
     raw = _hold_out_validation(raw, data_args, training_args, adaptations)
     _choose_evaluation(raw, columns, training_args, adaptations)
     _check_splits(raw, training_args)
+    if not model_args.model_name_or_path and (model_args.label_mapping is not None or model_args.new_classifier_head):
+        flag = "--label_mapping" if model_args.label_mapping is not None else "--new_classifier_head"
+        raise ValueError(f"{flag} moves a saved classifier (--model_name_or_path) to this data; a new model "
+                         "gets the data's labels anyway: drop the flag")
     if model_args.model_name_or_path:
         from .tokenization import portable_tokenizer
 

@@ -1,5 +1,5 @@
-"""What the training jobs share: arguments, input errors, data loading, building a new
-tokenizer and model, resuming, and the scripts' ``main``.
+"""What the training jobs share: arguments, data loading, building a new tokenizer and model,
+resuming, and the scripts' ``main`` (which prints ``errors.InputError`` as one line).
 
 ``glue_job`` (classification, ``scripts/run_glue_style.py``) and ``mlm_job`` (pre-training,
 ``scripts/run_mlm.py``) are built from these public names. The model's config fields become
@@ -253,7 +253,7 @@ def load_data(data_args: DataTrainingArguments, require_labels: bool = True):
         return load_corpus(f"glue/{data_args.task_name}")
     if kind == "dataset_name":
         return load_corpus(data_args.dataset_name, data_args.dataset_config_name, text_columns=columns,
-                           label_column=data_args.label_column_name)
+                           label_column=data_args.label_column_name, require_labels=require_labels)
     files = {split: getattr(data_args, f"{split}_file") for split in ("train", "validation", "test")}
     return load_corpus({split: path for split, path in files.items() if path}, text_columns=columns,
                        label_column=data_args.label_column_name, require_labels=require_labels)
@@ -285,10 +285,12 @@ def resume_checkpoint(training_args: TrainingArguments):
     return checkpoint
 
 
-def prepare_training_args(training_args: TrainingArguments, data_args: DataTrainingArguments) -> None:
-    """What every job sets before training: length grouping with dynamic padding, and DDP told
-    that every parameter takes part in each step."""
-    if data_args.length_grouping and not getattr(data_args, "pad_to_max_length", False):
+def prepare_training_args(training_args: TrainingArguments, data_args: DataTrainingArguments,
+                          fixed_padding: bool = False) -> None:
+    """What every job sets before training: length grouping with dynamic padding (not with
+    ``fixed_padding``, where every input has one length), and DDP told that every parameter
+    takes part in each step."""
+    if data_args.length_grouping and not fixed_padding:
         # transformers 5 names it train_sampling_strategy, 4.x group_by_length.
         if hasattr(training_args, "train_sampling_strategy"):
             if training_args.train_sampling_strategy == "random":

@@ -18,7 +18,6 @@ from transformers import DataCollatorForLanguageModeling, set_seed
 
 from .jobs import (
     DataTrainingArguments,
-    InputError,
     JobTrainingArguments,
     ModelArguments,
     limit,
@@ -31,7 +30,7 @@ from .jobs import (
     setup_logging,
     split_texts,
 )
-from .errors import is_size_mismatch
+from .errors import input_errors
 from .training import SinCosClsTrainer, train_and_save
 
 logger = logging.getLogger(__name__)
@@ -86,13 +85,9 @@ def run(model_args: ModelArguments, data_args: DataTrainingArguments, mlm_args: 
     """Pre-train and save the model with its tokenizer; returns the metrics saved. Bad input
     raises ``InputError`` before training starts."""
     setup_logging(training_args)
-    try:
+    with input_errors():
         checkpoint = resume_checkpoint(training_args)
         tokenizer, model, train, evaluation = _prepare(model_args, data_args, mlm_args, training_args)
-    except (ValueError, OSError, RuntimeError) as error:
-        if isinstance(error, RuntimeError) and not is_size_mismatch(error):
-            raise
-        raise InputError(str(error)) from error
 
     training_args.prediction_loss_only = True
     trainer = SinCosClsTrainer(
@@ -157,7 +152,8 @@ def _prepare(model_args, data_args, mlm_args, training_args):
         evaluation = None
         if "validation" in raw and training_args.do_eval:
             held_out = Dataset.from_dict({"text": list(split_texts(raw["validation"], columns))})
-            evaluation = held_out.map(encode, batched=True, remove_columns=["text"], desc="Tokenizing")
+            evaluation = limit(held_out.map(encode, batched=True, remove_columns=["text"], desc="Tokenizing"),
+                               data_args.max_eval_samples)
     return tokenizer, model, train, evaluation
 
 

@@ -29,6 +29,7 @@ constants (id range, empty and over-long inputs) are the serving class's job.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import warnings
 from pathlib import Path
@@ -38,7 +39,7 @@ import torch
 from torch import nn
 
 from .configuration_sincos_cls import SinCosClsConfig
-from .errors import InputError, check_classifier_folder, is_size_mismatch, require_extra
+from .errors import InputError, check_classifier_folder, input_errors
 from .modeling_sincos_cls import SinCosClsForSequenceClassification
 from .onnx_serving import ONNX_FILE, QUANTIZED_ONNX_FILE
 
@@ -230,20 +231,15 @@ def export_onnx(
         raise ExportError(f"attn_implementation {attn_implementation!r}: choose one of {ATTENTION_IMPLEMENTATIONS}")
     check_model_folder(model_dir)
     for module in ("onnx", "onnxruntime"):
-        require_extra(module, "onnx", "ONNX export")
+        if importlib.util.find_spec(module) is None:
+            raise ExportError(f"ONNX export needs {module}, which is not installed: pip install 'hf_sincos_cls[onnx]'")
     from transformers import AutoTokenizer
 
     from .tokenization import portable_tokenizer
 
-    try:
+    with input_errors(ExportError, prefix=f"{model_dir} could not be loaded: "):
         model = SinCosClsForSequenceClassification.from_pretrained(model_dir, attn_implementation=attn_implementation)
         tokenizer = portable_tokenizer(AutoTokenizer.from_pretrained(model_dir))
-    except (OSError, ValueError) as error:
-        raise ExportError(f"{model_dir} could not be loaded: {error}") from error
-    except RuntimeError as error:
-        if not is_size_mismatch(error):
-            raise
-        raise ExportError(str(error)) from error
     model.eval()
 
     output = Path(output_dir)

@@ -319,3 +319,12 @@ def test_help_names_the_recipe_and_the_offline_corpora(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert f"the {LENGTH_PERCENTILE}th percentile" in text and "--label_mapping" in text
     assert "An offline corpus: " + ", ".join(sorted(OFFLINE_CORPORA)) + "." in text
+
+
+@pytest.mark.parametrize("flag", [["--label_mapping", "fresh=pos,rotten=neg"], ["--new_classifier_head"]])
+def test_moving_flags_without_a_saved_model_are_refused(tmp_path, flag):
+    _write_csv(tmp_path / "train.csv", ["text", "label"], [("good fun movie", "fresh"), ("dull plot", "rotten")] * 4)
+    args = ["--train_file", str(tmp_path / "train.csv"), "--output_dir", str(tmp_path / "out"), "--report_to", "none",
+            *flag]
+    with pytest.raises(InputError, match=f"{flag[0]} moves a saved classifier .* drop the flag"):
+        run(*parse_args(args))
