@@ -13,7 +13,7 @@ import time
 import urllib.request
 
 import pytest
-from helpers import REPO, quiet_env, train_tiny
+from helpers import REPO, quiet_env
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SCRIPT = os.path.join(REPO, "scripts", "demo.py")
@@ -25,10 +25,8 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo") / "tiny_rt"
-    train_tiny("rotten_tomatoes", folder)
-    return folder
+def model_dir(tiny_runs):
+    return tiny_runs["en"]
 
 
 def _free_port() -> int:

