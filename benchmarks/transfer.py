@@ -20,7 +20,9 @@ from .baselines import mean_std
 # the reviews are longer) and cost 150 s an epoch on 2 cores. The full vocabulary of the
 # training reviews (about 70k words) keeps the words of Rotten Tomatoes too: at the recipe's 30k,
 # 2.8% of Rotten Tomatoes' tokens would be [UNK], against 1.3%.
-IMDB_FLAGS = ["--max_seq_length", "256", "--num_train_epochs", "3", "--tokenizer_max_vocab", "100000"]
+IMDB_TRAINING = ["--max_seq_length", "256", "--num_train_epochs", "3"]
+IMDB_VOCABULARY = ["--tokenizer_max_vocab", "100000"]  # for a new model; a loaded one has its own
+IMDB_FLAGS = [*IMDB_TRAINING, *IMDB_VOCABULARY]
 ROTTEN_TOMATOES_AS_IMDB = "fresh=pos,rotten=neg"
 MLM_EPOCHS = 2
 
@@ -31,8 +33,7 @@ def _row(flags, runs, keys=("test_accuracy", "eval_accuracy", "seconds")) -> dic
 
 def _imdb_flags(quick: bool, new_model: bool = True) -> list[str]:
     """IMDB_FLAGS (a loaded model has its vocabulary); quick runs keep QUICK's length and epochs."""
-    flags = IMDB_FLAGS[-2:] if quick else IMDB_FLAGS
-    return flags if new_model else [f for f in flags if f not in IMDB_FLAGS[-2:]]
+    return [*([] if quick else IMDB_TRAINING), *(IMDB_VOCABULARY if new_model else [])]
 
 
 def imdb_as_rotten_tomatoes(quick: bool = False) -> tuple[list[str], list[str]]:
@@ -154,7 +155,7 @@ def imdb_mlm_part(seeds=(0, 1, 2), quick: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         encoder, source = Path(folder) / "mlm", Path(folder) / "imdb"
         flags = [*MLM_ARGS, "--corpus", "imdb", "--output_dir", str(encoder), "--num_train_epochs", str(MLM_EPOCHS),
-                 "--max_seq_length", "256", "--tokenizer_max_vocab", "100000", "--save_strategy", "no",
+                 *IMDB_TRAINING[:2], *IMDB_VOCABULARY, "--save_strategy", "no",
                  "--disable_tqdm", "true", *(QUICK if quick else [])]
         start = time.perf_counter()
         pretrained = pretrain(*parse_mlm_args(flags))
@@ -178,26 +179,33 @@ def _baseline_cells(result: dict) -> str:
                       for name in ("tfidf_logistic_regression", "nb_logistic_regression"))
 
 
-def transfer_markdown(results: dict) -> list[str]:
-    """The ``imdb``, ``imdb_tuning`` and ``imdb_mlm`` parts as tables (test accuracy %, mean ± std over seeds)."""
+def _table(part: dict, picked: str | None = None) -> list[str]:
+    """A part's rows (those with flags) as a Markdown table, ``picked`` marked."""
     def cell(stat):
         return f"{stat['mean'] * 100:.1f} ± {stat['std'] * 100:.1f}" if len(stat["values"]) > 1 else (
             f"{stat['mean'] * 100:.1f} (one seed)")
 
+    lines = ["| what | flags | test accuracy | validation accuracy | seconds per run |", "|---|---|---|---|---|"]
+    for name, row in part.items():
+        if isinstance(row, dict) and "flags" in row:
+            mark = " **(picked)**" if name == picked else ""
+            lines.append(f"| {name}{mark} | `{row['flags']}` | {cell(row['test_accuracy'])} | "
+                         f"{cell(row['eval_accuracy'])} | {row['seconds']['mean']:.0f} |")
+    return lines
+
+
+def transfer_markdown(results: dict) -> list[str]:
+    """The ``imdb``, ``imdb_tuning`` and ``imdb_mlm`` parts as tables (test accuracy %, mean ± std over seeds)."""
     lines = []
     if "imdb" in results:
         part = results["imdb"]
         base = part["baselines"]
+        widened = base["rotten_tomatoes + imdb training reviews"]
         lines += ["## IMDB, and the IMDB classifier moved to the other corpora (test accuracy %)", "",
                   "Every fine-tuned row starts from the first seed's IMDB model (`IMDB_MODEL`) and varies the "
                   "fine-tuning seed. Baselines: TF-IDF 1-2-grams + LR | NB-LR, C chosen on the validation split.", "",
-                  "| what | flags | test accuracy | validation accuracy | seconds per run |", "|---|---|---|---|---|"]
-        for name, row in part.items():
-            if isinstance(row, dict) and "flags" in row:
-                lines.append(f"| {name} | `{row['flags']}` | {cell(row['test_accuracy'])} | "
-                             f"{cell(row['eval_accuracy'])} | {row['seconds']['mean']:.0f} |")
-        widened = base["rotten_tomatoes + imdb training reviews"]
-        lines += ["", f"- Baselines on IMDB: {_baseline_cells(base['imdb'])} (TF-IDF + LR | NB-LR).",
+                  *_table(part), "",
+                  f"- Baselines on IMDB: {_baseline_cells(base['imdb'])} (TF-IDF + LR | NB-LR).",
                   f"- Baselines on Rotten Tomatoes with IMDB's {widened['extra_training_texts']:,} training reviews "
                   f"added (fresh = pos): {_baseline_cells(widened)}.",
                   f"- The IMDB model on Rotten Tomatoes' test split without any Rotten Tomatoes training "
@@ -207,25 +215,13 @@ def transfer_markdown(results: dict) -> list[str]:
         lines += ["## Fine-tuning the IMDB classifier on Rotten Tomatoes: settings (test accuracy %)", "",
                   "Labels mapped (fresh = pos); one IMDB model (first seed), fine-tuning over the seeds. The pick "
                   "is the setting with the best mean validation accuracy.", "",
-                  "| what | flags | test accuracy | validation accuracy | seconds per run |", "|---|---|---|---|---|"]
-        for name, row in part.items():
-            if isinstance(row, dict) and "flags" in row:
-                mark = " **(picked)**" if name == part["picked_by_validation"] else ""
-                lines.append(f"| {name}{mark} | `{row['flags']}` | {cell(row['test_accuracy'])} | "
-                             f"{cell(row['eval_accuracy'])} | {row['seconds']['mean']:.0f} |")
-        lines.append("")
+                  *_table(part, picked=part["picked_by_validation"]), ""]
     if "imdb_mlm" in results:
-        part = results["imdb_mlm"]
-        pre = part["pretraining"]
+        pre = results["imdb_mlm"]["pretraining"]
+        perplexity = pre.get("validation_perplexity")
         lines += ["## Masked-LM pre-training on IMDB's training reviews first (test accuracy %)", "",
                   f"Pre-training: `{pre['command']}`: {pre['epochs']:.0f} epochs, {pre['seconds_per_epoch']:.0f} s an "
                   f"epoch, {pre['seconds']:.0f} s in all; final training loss {pre['train_loss']:.2f}"
-                  + (f", validation perplexity {pre['validation_perplexity']:.0f}."
-                     if pre.get("validation_perplexity") is not None else "."), "",
-                  "| what | flags | test accuracy | validation accuracy | seconds per run |", "|---|---|---|---|---|"]
-        for name, row in part.items():
-            if "flags" in row:
-                lines.append(f"| {name} | `{row['flags']}` | {cell(row['test_accuracy'])} | "
-                             f"{cell(row['eval_accuracy'])} | {row['seconds']['mean']:.0f} |")
-        lines.append("")
+                  + (f", validation perplexity {perplexity:.0f}." if perplexity is not None else "."), "",
+                  *_table(results["imdb_mlm"]), ""]
     return lines
