@@ -241,3 +241,30 @@ def test_pretraining_reads_a_plain_text_file_one_text_a_line(tmp_path):
                                "--glove", "none"]))
     assert results["train_samples"] == 24 and (out / "model.safetensors").is_file()
     assert AutoConfig.from_pretrained(out).architectures == ["SinCosClsForMaskedLM"]
+
+
+def test_pretraining_resumes_from_its_last_checkpoint(tmp_path):
+    """A stopped pre-training run continues where its newest checkpoint left off."""
+    import json as jsonlib
+
+    from hf_sincos_cls.mlm_job import parse_args, run
+
+    (tmp_path / "text.txt").write_text("\n".join(["the movie was good and fun", "the plot was dull"] * 16) + "\n")
+    args = ["--train_file", str(tmp_path / "text.txt"), "--output_dir", str(tmp_path / "out"), "--do_train",
+            "--hidden_size", "16", "--intermediate_size", "32", "--num_attention_heads", "2", "--max_seq_length", "16",
+            "--per_device_train_batch_size", "8", "--save_strategy", "epoch", "--report_to", "none", "--glove", "none"]
+    from transformers import TrainerCallback
+
+    class CountSteps(TrainerCallback):
+        steps = 0
+
+        def on_step_end(self, args, state, control, **kwargs):
+            CountSteps.steps += 1
+
+    run(*parse_args([*args, "--num_train_epochs", "1"]))
+    assert (tmp_path / "out" / "checkpoint-4").is_dir()
+    results = run(*parse_args([*args, "--num_train_epochs", "2", "--resume_from_checkpoint", "last"]),
+                  callbacks=[CountSteps()])
+    state = jsonlib.loads((tmp_path / "out" / "checkpoint-8" / "trainer_state.json").read_text())
+    assert state["global_step"] == 8 and results["epoch"] == 2.0
+    assert CountSteps.steps == 4  # the second epoch only: the first came from checkpoint-4
