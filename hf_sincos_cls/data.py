@@ -559,18 +559,9 @@ def _load_files(files: Mapping[str, str | Path | Sequence[str | Path]], text_col
 def _unlabelled(raw: DatasetDict, text_columns: list[str] | None, label_column: str, source: str) -> DatasetDict:
     """Text for pre-training, whether or not the files have labels: the text column(s), empty
     texts dropped, and a ``label`` of -1 (no class) so that the corpus has load_corpus's shape."""
-    reference = raw[_reference_split(raw)]
-    text_columns = text_columns or _default_text_columns(reference, label_column, source)
-    if not 1 <= len(text_columns) <= 2:
-        raise ValueError(f"give one text column, or two for sentence pairs; got {text_columns}")
+    text_columns = _checked_text_columns(raw, text_columns, label_column, source)
     corpus = DatasetDict()
     for split, ds in raw.items():
-        for column in text_columns:
-            if column not in ds.column_names:
-                raise ValueError(f"text column {column!r} is not in split {split!r} of {source}; its columns: "
-                                 f"{ds.column_names}")
-            if getattr(ds.features[column], "dtype", None) not in _TEXT_DTYPES:
-                raise ValueError(f"text column {column!r} of split {split!r} holds {ds.features[column]}, not strings")
         ds = _empty_texts_as_strings(ds.select_columns(text_columns))
         ds = ds.filter(lambda row: any(row[column].strip() for column in text_columns), desc="dropping empty lines")
         if ds.num_rows == 0:
@@ -795,19 +786,10 @@ def _is_common_chinese(char: str) -> bool:
 # --------------------------------------------------------------------------- columns and labels
 
 
-def _standardise(raw: DatasetDict, text_columns: list[str] | None, label_column: str, source: str) -> DatasetDict:
-    """Keep the text column(s) and the label (renamed ``label``); labels to ids or floats; check every split."""
-    for split, ds in raw.items():
-        if ds.num_rows == 0:
-            raise ValueError(f"split {split!r} of {source} is empty")
-    reference = _reference_split(raw)
-    ref = raw[reference]
-    if label_column not in ref.column_names:
-        raise ValueError(
-            f"label column {label_column!r} is not in split {reference!r} of {source}; its columns: {ref.column_names}"
-        )
+def _checked_text_columns(raw: DatasetDict, text_columns: list[str] | None, label_column: str, source: str) -> list[str]:
+    """The text column(s) named, or run_glue's default: one or two, in every split, holding strings."""
     if text_columns is None:
-        text_columns = _default_text_columns(ref, label_column, source)
+        text_columns = _default_text_columns(raw[_reference_split(raw)], label_column, source)
     if not 1 <= len(text_columns) <= 2:
         raise ValueError(f"give one text column, or two for sentence pairs; got {text_columns}")
     for split, ds in raw.items():
@@ -819,6 +801,22 @@ def _standardise(raw: DatasetDict, text_columns: list[str] | None, label_column:
             dtype = getattr(ds.features[column], "dtype", None)
             if dtype not in _TEXT_DTYPES:
                 raise ValueError(f"text column {column!r} of split {split!r} holds {ds.features[column]}, not strings")
+    return text_columns
+
+
+def _standardise(raw: DatasetDict, text_columns: list[str] | None, label_column: str, source: str) -> DatasetDict:
+    """Keep the text column(s) and the label (renamed ``label``); labels to ids or floats; check every split."""
+    for split, ds in raw.items():
+        if ds.num_rows == 0:
+            raise ValueError(f"split {split!r} of {source} is empty")
+    reference = _reference_split(raw)
+    ref = raw[reference]
+    if label_column not in ref.column_names:
+        raise ValueError(
+            f"label column {label_column!r} is not in split {reference!r} of {source}; its columns: {ref.column_names}"
+        )
+    text_columns = _checked_text_columns(raw, text_columns, label_column, source)
+    for split, ds in raw.items():
         if not _is_test_split(split) and label_column not in ds.column_names:
             raise ValueError(
                 f"label column {label_column!r} is not in split {split!r} of {source}; its columns: {ds.column_names}"

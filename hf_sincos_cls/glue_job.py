@@ -55,8 +55,8 @@ from .jobs import (
     setup_logging,
     split_texts,
 )
-from .modeling_sincos_cls import SinCosClsForSequenceClassification
 from .errors import input_errors
+from .modeling_sincos_cls import SinCosClsForSequenceClassification
 from .training import SinCosClsTrainer, train_and_save
 
 logger = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ def _load_model(model_args, columns):
     if not columns.is_regression:
         saved = [model.config.id2label[i] for i in range(model.config.num_labels)]
         if model_args.label_mapping is not None:
-            return _with_mapped_classifier(model, columns, model_args.label_mapping)
+            return _with_mapped_classifier(model, columns, model_args.label_mapping, saved)
         if saved != list(columns.label_names):
             if not model_args.new_classifier_head:
                 raise ValueError(
@@ -264,10 +264,10 @@ def parse_label_mapping(text: str, data_labels, saved_labels) -> list[int]:
     return [list(saved_labels).index(label) for label in targets]
 
 
-def _with_mapped_classifier(model, columns, mapping: str):
-    """The saved classifier kept for the rows the mapping names, renamed to the data's labels
-    (transfer to a task with other names for the same classes)."""
-    saved = [model.config.id2label[i] for i in range(model.config.num_labels)]
+def _with_mapped_classifier(model, columns, mapping: str, saved: list[str]):
+    """The saved classifier (whose labels are ``saved``, in id order) kept for the rows the
+    mapping names, renamed to the data's labels (transfer to a task with other names for the
+    same classes)."""
     rows = parse_label_mapping(mapping, columns.label_names, saved)
     head = getattr(model, "classifier", None)
     if not isinstance(head, torch.nn.Linear):

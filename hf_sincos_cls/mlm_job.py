@@ -151,9 +151,9 @@ def _prepare(model_args, data_args, mlm_args, training_args):
         train = limit(train, data_args.max_train_samples)
         evaluation = None
         if "validation" in raw and training_args.do_eval:
-            held_out = Dataset.from_dict({"text": list(split_texts(raw["validation"], columns))})
-            evaluation = limit(held_out.map(encode, batched=True, remove_columns=["text"], desc="Tokenizing"),
-                               data_args.max_eval_samples)
+            held_out = limit(Dataset.from_dict({"text": list(split_texts(raw["validation"], columns))}),
+                             data_args.max_eval_samples)  # cut before tokenizing, not after
+            evaluation = held_out.map(encode, batched=True, remove_columns=["text"], desc="Tokenizing")
     return tokenizer, model, train, evaluation
 
 
