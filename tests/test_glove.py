@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tqdm.std import tqdm
 from helpers import tiny_config
 
 import hf_sincos_cls.glove as glove
@@ -324,21 +325,51 @@ def test_a_blank_line_inside_the_file_names_its_line(tmp_path):
         read_word_vectors(path)
 
 
-def test_a_non_numeric_value_raises_when_its_row_is_parsed(tmp_path):
+def test_a_non_numeric_value_names_its_line(tmp_path):
     path = write_bad(tmp_path, glove_text() + "bad 0.1 zero 0.3\n")
-    vectors = read_word_vectors(path)  # rows are parsed lazily ...
-    np.testing.assert_array_equal(vectors["film"], expected("film"))
     with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 7: b'zero' is not a number"):
-        vectors["bad"]  # ... and a bad one raises when asked for
+        read_word_vectors(path)
 
 
 def test_line_numbers_count_the_header_and_rows_whose_words_hold_spaces(tmp_path):
-    text = f"{len(ROWS) + 3} 3\n" + glove_text()[:-1] + "\nnew york 1 2 3\n. . . 4 5 6\nbad 0.1 zero 0.3\n"
-    path = write_bad(tmp_path, text)
-    vectors = read_word_vectors(path)
+    text = f"{len(ROWS) + 3} 3\n" + glove_text()[:-1] + "\nnew york 1 2 3\n. . . 4 5 6\nbad 0.1 0.2 0.3\n"
+    vectors = read_word_vectors(write_bad(tmp_path, text, "good.txt"))
     assert vectors.words[-3:] == ["new york", ". . .", "bad"]
+    path = write_bad(tmp_path, text.replace("bad 0.1 0.2", "bad 0.1 zero"))
     with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 10: b'zero' is not a number"):
-        vectors.vectors
+        read_word_vectors(path)
+
+
+def test_rows_far_apart_in_a_file_of_many_blocks_keep_their_places_and_line_numbers(tmp_path, monkeypatch):
+    monkeypatch.setattr(glove, "_BLOCK_BYTES", 1 << 12)  # a few hundred blocks, as a large file has
+    lines = [f"w{i} {i} {i % 7} -{i}" for i in range(20000)]
+    for i in (5, 9999, 19998):
+        lines[i] = f"new york {i} {i % 7} -{i}"
+    vectors = read_word_vectors(write_bad(tmp_path, "\n".join(lines) + "\n", "many.txt"))
+    assert len(vectors) == 20000 and vectors.words[9999] == "new york" and vectors.words[10000] == "w10000"
+    np.testing.assert_array_equal(vectors.vectors[:, 0], np.arange(20000))
+    lines[15000] = "w15000 1 zero 3"
+    path = write_bad(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 15001: b'zero' is not a number"):
+        read_word_vectors(path)
+
+
+def test_a_long_read_shows_a_progress_bar_over_the_bytes(glove_file, monkeypatch):
+    bars = []
+
+    class Recorded(tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            bars.append(self)
+
+    monkeypatch.setattr(glove, "tqdm", Recorded)
+    read_word_vectors(glove_file)
+    (bar,) = bars
+    assert bar.desc == "parsing vectors.txt" and bar.total == len(glove_text().encode("utf-8")) - 1
+    assert bar.n == bar.total  # the CSV reader took every byte through the bar
+    bars.clear()
+    read_word_vectors(glove_file, progress=False)
+    assert bars == []
 
 
 def test_a_nan_value_names_its_line(tmp_path):
