@@ -244,9 +244,11 @@ def _csv_rows(body: pa.Buffer, names: list[str], dim: int, skip_rows: int, threa
                 quoted_strings_can_be_null=False,
             ),
         )
-    blocks = [np.column_stack([batch.column(i).to_numpy() for i in range(1, dim + 1)]).astype(np.float32)
-              for batch in table.to_batches()]
-    return table.column(0).to_pylist(), np.concatenate(blocks) if blocks else np.empty((0, dim), np.float32)
+    vectors, at = np.empty((table.num_rows, dim), np.float32), 0
+    for batch in table.to_batches():  # a batch's columns side by side, cast into place
+        vectors[at:at + batch.num_rows] = np.column_stack([batch.column(i).to_numpy() for i in range(1, dim + 1)])
+        at += batch.num_rows
+    return table.column(0).to_pylist(), vectors
 
 
 def _layout(head: list[bytes], name: str) -> tuple[int, int, int]:
