@@ -20,7 +20,6 @@ choice and why, for the log and the model card):
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import math
 from dataclasses import dataclass, field
@@ -141,11 +140,6 @@ class RecipeTrainingArguments(JobTrainingArguments):
     )
     metric_for_best_model: str | None = field(
         default="accuracy", metadata={"help": "Metric that picks the best checkpoint (regression: loss)."}
-    )
-    logging_steps: float = field(default=0.02, metadata={"help": "Log every N steps, or below 1 a share of all steps."})
-    report_to: None | str | list[str] = field(
-        default="tensorboard" if importlib.util.find_spec("tensorboard") else "none",
-        metadata={"help": "Where to log: tensorboard (when installed), wandb, none, ..."},
     )
 
     def __post_init__(self):

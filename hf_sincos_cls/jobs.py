@@ -10,6 +10,7 @@ the config's except where the recipe (``RECIPE_CONFIG``) sets another value.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import inspect
 import logging
 import math
@@ -42,9 +43,15 @@ _NOT_FLAGS = ("vocab_size", "pad_token_id", "embedding_size", "type_vocab_size",
 @dataclass
 class JobTrainingArguments(TrainingArguments):
     """``TrainingArguments`` that read a ``--warmup_steps`` below 1 as a share of all steps on
-    every transformers version (5.x does so itself; 4.x has a separate ``warmup_ratio``)."""
+    every transformers version (5.x does so itself; 4.x has a separate ``warmup_ratio``), with
+    the defaults both jobs share: fifty log lines a run, to TensorBoard when it is installed."""
 
     warmup_steps: float = field(default=0, metadata={"help": "Warm-up steps, or below 1 a share of all steps."})
+    logging_steps: float = field(default=0.02, metadata={"help": "Log every N steps, or below 1 a share of all steps."})
+    report_to: None | str | list[str] = field(
+        default="tensorboard" if importlib.util.find_spec("tensorboard") else "none",
+        metadata={"help": "Where to log: tensorboard (when installed), wandb, none, ..."},
+    )
 
     def __post_init__(self):
         steps = self.warmup_steps

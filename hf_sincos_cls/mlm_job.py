@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datasets import Dataset
-from transformers import DataCollatorForLanguageModeling, set_seed
+from transformers import DataCollatorForLanguageModeling, IntervalStrategy, set_seed
 
 from .jobs import (
     DataTrainingArguments,
@@ -37,27 +37,9 @@ logger = logging.getLogger(__name__)
 
 MASK = "[MASK]"
 
-# What `python scripts/run_mlm.py` with no arguments runs: pre-train the recipe's encoder on
-# Rotten Tomatoes' training snippets and film synopses (model_card.md measures fine-tuning it).
-DEFAULT_ARGS = [
-    "--corpus", "rotten_tomatoes",
-    "--output_dir", "outputs/rotten_tomatoes_mlm",
-    "--do_train", "--do_eval",
-    "--max_seq_length", "128",
-    "--num_train_epochs", "20",
-    "--learning_rate", "1e-3",
-    "--embedding_learning_rate", "3e-3",
-    "--warmup_steps", "0.05",
-    "--weight_decay", "0.01",
-    "--per_device_train_batch_size", "64",
-    "--per_device_eval_batch_size", "128",
-    "--eval_strategy", "epoch",
-    "--save_strategy", "epoch",
-    "--save_total_limit", "1",
-    "--logging_steps", "50",
-    "--report_to", "none",
-    "--seed", "42",
-]
+# What `python scripts/run_mlm.py` with no arguments runs: the pre-training recipe on Rotten
+# Tomatoes' training snippets and film synopses (model_card.md measures fine-tuning from it).
+DEFAULT_ARGS = ["--corpus", "rotten_tomatoes", "--output_dir", "outputs/rotten_tomatoes_mlm"]
 
 
 @dataclass
@@ -73,11 +55,47 @@ class PretrainingArguments:
     )
 
 
+@dataclass
+class PretrainingDataArguments(DataTrainingArguments):
+    """The data arguments, with pre-training's length and a held-out share for perplexity."""
+
+    max_seq_length: int | None = field(default=128, metadata={"help": "Longer texts are truncated."})
+    validation_split_percentage: int = field(
+        default=5,
+        metadata={"help": "Without a validation split, this percentage of the texts is held out to measure "
+                          "perplexity each epoch (0: none)."},
+    )
+
+
+@dataclass
+class PretrainingTrainingArguments(JobTrainingArguments):
+    """``TrainingArguments`` whose defaults are the pre-training recipe: AdamW at 1e-3 (3e-3 for
+    the word vectors, see ``ModelArguments``), 5% warm-up then cosine decay, batch 64, 20
+    epochs, perplexity and a checkpoint each epoch (the newest kept). Without any ``--do_*``
+    flag it trains, and evaluates where there are held-out texts."""
+
+    learning_rate: float = field(default=1e-3, metadata={"help": "Peak learning rate of the encoder and head."})
+    num_train_epochs: float = field(default=20.0, metadata={"help": "Epochs."})
+    warmup_steps: float = field(default=0.05, metadata={"help": "Warm-up steps, or below 1 a share of all steps."})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (not on biases and norms)."})
+    per_device_train_batch_size: int = field(default=64, metadata={"help": "Training batch size per device."})
+    per_device_eval_batch_size: int = field(default=128, metadata={"help": "Evaluation batch size per device."})
+    eval_strategy: str = field(default="epoch", metadata={"help": "When to measure perplexity: no, steps or epoch."})
+    save_strategy: str = field(default="epoch", metadata={"help": "When to save a checkpoint: no, steps or epoch."})
+    save_total_limit: int | None = field(default=1, metadata={"help": "Checkpoints kept."})
+
+    def __post_init__(self):
+        self.do_eval_given = bool(self.do_eval)
+        if not (self.do_train or self.do_eval or self.do_predict):
+            self.do_train = True
+        super().__post_init__()
+
+
 def parse_args(argv: list[str] | None = None):
     """Parse flags (or one JSON file of arguments) into the four dataclasses; no flags at all
-    means the embedded default (``DEFAULT_ARGS``)."""
-    return parse_job_args((ModelArguments, DataTrainingArguments, PretrainingArguments, JobTrainingArguments), argv,
-                          DEFAULT_ARGS)
+    means the embedded default (``DEFAULT_ARGS``). What is not given takes the recipe's value."""
+    return parse_job_args((ModelArguments, PretrainingDataArguments, PretrainingArguments,
+                           PretrainingTrainingArguments), argv, DEFAULT_ARGS)
 
 
 def run(model_args: ModelArguments, data_args: DataTrainingArguments, mlm_args: PretrainingArguments,
@@ -137,6 +155,8 @@ def _prepare(model_args, data_args, mlm_args, training_args):
         raise ValueError(f"pre-training needs a non-empty 'train' split; the data has {sorted(raw)}")
     columns = corpus_columns(raw)
     texts = pretraining_texts(raw, columns, data_args, mlm_args)
+    held_out = list(split_texts(raw["validation"], columns)) if "validation" in raw else None
+    texts, held_out = _held_out(texts, held_out, data_args, training_args)
     tokenizer = _build_tokenizer(texts, model_args, data_args)
     model, coverage = _build_model(model_args, data_args, tokenizer, texts)
     logger.info("model: %s parameters, word vectors %s", f"{model.num_parameters():,}", coverage)
@@ -150,11 +170,34 @@ def _prepare(model_args, data_args, mlm_args, training_args):
                                                         desc="Tokenizing")
         train = limit(train, data_args.max_train_samples)
         evaluation = None
-        if "validation" in raw and training_args.do_eval:
-            held_out = limit(Dataset.from_dict({"text": list(split_texts(raw["validation"], columns))}),
-                             data_args.max_eval_samples)  # cut before tokenizing, not after
+        if held_out is not None:
+            held_out = limit(Dataset.from_dict({"text": held_out}), data_args.max_eval_samples)  # before tokenizing
             evaluation = held_out.map(encode, batched=True, remove_columns=["text"], desc="Tokenizing")
     return tokenizer, model, train, evaluation
+
+
+def _held_out(texts: list[str], validation: list[str] | None, data_args, training_args):
+    """The texts to train on and those to measure perplexity on: the validation split's, else
+    --validation_split_percentage of the texts (seeded), else none, and then no evaluation."""
+    if not training_args.do_eval:
+        return texts, None
+    percentage = getattr(data_args, "validation_split_percentage", 0)
+    if validation is None and percentage > 0:
+        if not 0 < percentage < 100:
+            raise ValueError(f"--validation_split_percentage {percentage} must lie between 0 and 100")
+        if len(texts) * percentage // 100 >= 1:
+            parts = Dataset.from_dict({"text": texts}).train_test_split(test_size=percentage / 100,
+                                                                         seed=training_args.seed)
+            logger.info("perplexity on %s texts (%s%%) held out of %s: the data has no validation split",
+                        f"{len(parts['test']):,}", percentage, f"{len(texts):,}")
+            return list(parts["train"]["text"]), list(parts["test"]["text"])
+    if validation is None:
+        if getattr(training_args, "do_eval_given", False):
+            raise ValueError("--do_eval needs a validation split, or --validation_split_percentage above 0")
+        logger.info("no perplexity during training: no validation split and no texts held out")
+        training_args.eval_strategy = IntervalStrategy.NO
+        training_args.do_eval = False
+    return texts, validation
 
 
 def pretraining_texts(raw, columns, data_args: DataTrainingArguments, mlm_args: PretrainingArguments) -> list[str]:

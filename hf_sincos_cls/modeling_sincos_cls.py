@@ -576,7 +576,10 @@ class SinCosClsForMaskedLM(SinCosClsPreTrainedModel):
             if scored.numel() and (int(scored.min()) < 0 or int(scored.max()) >= self.config.vocab_size):
                 bad = int(scored.min()) if int(scored.min()) < 0 else int(scored.max())
                 raise ValueError(f"label {bad} is outside [0, vocab_size={self.config.vocab_size}) and is not -100")
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+            if scored.numel():
+                loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+            else:  # nothing masked (a short text can draw none): no error, where the mean over none is NaN
+                loss = logits.sum() * 0.0
         if not return_dict:
             rest = tuple(v for v in (outputs.hidden_states, outputs.attentions) if v is not None)
             return ((loss,) if loss is not None else ()) + (logits,) + rest

@@ -7,8 +7,9 @@ does, then fine-tune it with run_glue_style.py.
         --corpus rotten_tomatoes --do_train --do_eval --do_predict --output_dir outputs/rt_from_mlm
 
 Flags: the config fields (--hidden_size, ...), the data flags (--corpus, --train_file,
---max_seq_length, ...), --mlm_probability, --use_unlabelled_text, and every TrainingArguments
-flag; `--help` lists them.
+--max_seq_length, --validation_split_percentage, ...), --mlm_probability, --use_unlabelled_text,
+and every TrainingArguments flag; `--help` lists them. A flag not given takes the pre-training
+recipe's value, whatever else is given.
 """
 
 import sys

@@ -56,6 +56,17 @@ def test_sparse_prediction_scores_only_masked_positions_with_the_same_loss():
     assert b.loss.item() == pytest.approx(a.loss.item(), rel=1e-6)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_a_batch_with_nothing_masked_has_zero_loss_and_gradient_not_nan(sparse):
+    model = SinCosClsForMaskedLM(tiny_config(embedding_size=8, sparse_prediction=sparse))
+    ids, mask, labels = _masked_batch()
+    out = model(input_ids=ids, attention_mask=mask, labels=torch.full_like(labels, -100))
+    assert out.loss.item() == 0.0
+    out.loss.backward()
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    assert grads and all(torch.count_nonzero(g) == 0 for g in grads)
+
+
 def test_head_scores_against_the_input_embeddings_it_shares():
     model = SinCosClsForMaskedLM(tiny_config(embedding_size=8)).eval()
     assert not any(p.shape == (40, 8) for name, p in model.named_parameters() if "word_embeddings" not in name)
@@ -219,8 +230,9 @@ def test_help_lists_the_pretraining_flags_and_none_of_classification(capsys):
     assert exit_info.value.code == 0
     text = " ".join(capsys.readouterr().out.split())  # as one line, whatever the terminal's width
     assert "--mlm_probability" in text and "80% become [MASK]" in text and "--corpus" in text
-    for flag in ("--new_classifier_head", "--label_mapping", "--validation_split_percentage", "--pad_to_max_length",
-                 "--early_stopping_patience", "99th percentile"):
+    assert "this percentage of the texts is held out to measure perplexity" in text
+    for flag in ("--new_classifier_head", "--label_mapping", "--pad_to_max_length", "--early_stopping_patience",
+                 "99th percentile"):
         assert flag not in text, flag
 
 
@@ -238,7 +250,7 @@ def test_pretraining_reads_a_plain_text_file_one_text_a_line(tmp_path):
     results = run(*parse_args(["--train_file", str(tmp_path / "unlabelled.txt"), "--output_dir", str(out),
                                "--do_train", "--num_train_epochs", "1", "--hidden_size", "16", "--intermediate_size",
                                "32", "--num_attention_heads", "2", "--max_seq_length", "16", "--report_to", "none",
-                               "--glove", "none"]))
+                               "--glove", "none", "--validation_split_percentage", "0"]))
     assert results["train_samples"] == 24 and (out / "model.safetensors").is_file()
     assert AutoConfig.from_pretrained(out).architectures == ["SinCosClsForMaskedLM"]
 
@@ -268,3 +280,38 @@ def test_pretraining_resumes_from_its_last_checkpoint(tmp_path):
     state = jsonlib.loads((tmp_path / "out" / "checkpoint-8" / "trainer_state.json").read_text())
     assert state["global_step"] == 8 and results["epoch"] == 2.0
     assert CountSteps.steps == 4  # the second epoch only: the first came from checkpoint-4
+
+
+def test_the_plain_command_pre_trains_with_the_recipe_and_measures_perplexity_on_held_out_text(tmp_path):
+    """`run_mlm.py --train_file my.txt --output_dir out` and nothing else: the pre-training recipe
+    (not transformers' defaults), 5% of the texts held out for perplexity each epoch."""
+    import json as jsonlib
+
+    from hf_sincos_cls.mlm_job import parse_args, run
+
+    words = "the movie was good fun dull plot great film cast story acting".split()
+    lines = [" ".join(words[(i * j) % len(words)] for j in range(10)) for i in range(200)]
+    (tmp_path / "mine.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = parse_args(["--train_file", str(tmp_path / "mine.txt"), "--output_dir", str(out)])
+    training = args[-1]
+    assert (training.learning_rate, training.num_train_epochs, training.per_device_train_batch_size) == (1e-3, 20, 64)
+    assert training.do_train and args[1].max_seq_length == 128
+    results = run(*args)
+    assert results["train_samples"] == 190 and results["eval_samples"] == 10  # 5% of 200 held out
+    history = jsonlib.loads((out / "trainer_state.json").read_text())["log_history"]
+    assert len([entry for entry in history if "eval_loss" in entry]) == 20  # perplexity each epoch
+    assert max(entry["learning_rate"] for entry in history if "learning_rate" in entry) <= 1e-3
+    assert results["perplexity"] > 1.0 and sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-60"]  # 3 steps an epoch
+
+
+def test_pretraining_without_held_out_text_does_not_evaluate_unless_asked(tmp_path):
+    from hf_sincos_cls.jobs import InputError
+    from hf_sincos_cls.mlm_job import parse_args, run
+
+    (tmp_path / "mine.txt").write_text("one text\nanother text\n", encoding="utf-8")
+    base = ["--train_file", str(tmp_path / "mine.txt"), *TINY, "--num_train_epochs", "1", "--glove", "none"]
+    results = run(*parse_args([*base, "--output_dir", str(tmp_path / "a")]))  # 5% of 2 texts is none
+    assert "eval_loss" not in results and results["train_samples"] == 2
+    with pytest.raises(InputError, match="--do_eval needs a validation split"):
+        run(*parse_args([*base, "--output_dir", str(tmp_path / "b"), "--do_train", "--do_eval"]))
