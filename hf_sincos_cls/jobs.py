@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
 import transformers
 from transformers import HfArgumentParser, TrainingArguments
 
@@ -44,13 +45,19 @@ _NOT_FLAGS = ("vocab_size", "pad_token_id", "embedding_size", "type_vocab_size",
 class JobTrainingArguments(TrainingArguments):
     """``TrainingArguments`` that read a ``--warmup_steps`` below 1 as a share of all steps on
     every transformers version (5.x does so itself; 4.x has a separate ``warmup_ratio``), with
-    the defaults both jobs share: fifty log lines a run, to TensorBoard when it is installed."""
+    the defaults both jobs share: fifty log lines a run, to TensorBoard when it is installed,
+    batches pinned in memory only where there is an accelerator to copy them to."""
 
     warmup_steps: float = field(default=0, metadata={"help": "Warm-up steps, or below 1 a share of all steps."})
     logging_steps: float = field(default=0.02, metadata={"help": "Log every N steps, or below 1 a share of all steps."})
     report_to: None | str | list[str] = field(
         default="tensorboard" if importlib.util.find_spec("tensorboard") else "none",
         metadata={"help": "Where to log: tensorboard (when installed), wandb, none, ..."},
+    )
+    dataloader_pin_memory: bool = field(
+        # torch.accelerator is torch >= 2.6's; without one, pinning only warns, each epoch.
+        default=bool(getattr(torch, "accelerator", torch.cuda).is_available()),
+        metadata={"help": "Pin batches in memory for a faster copy to the GPU (default: when there is one)."},
     )
 
     def __post_init__(self):
