@@ -324,6 +324,7 @@ def _prepare(model_args, data_args, training_args):
     raw = _hold_out_validation(raw, data_args, training_args, adaptations)
     _choose_evaluation(raw, columns, training_args, adaptations)
     _check_splits(raw, training_args)
+    raw = _limited(raw, data_args)
     if not model_args.model_name_or_path and (model_args.label_mapping is not None or model_args.new_classifier_head):
         flag = "--label_mapping" if model_args.label_mapping is not None else "--new_classifier_head"
         raise ValueError(f"{flag} moves a saved classifier (--model_name_or_path) to this data; a new model "
@@ -350,12 +351,22 @@ def _prepare(model_args, data_args, training_args):
 
     with training_args.main_process_first(desc="tokenizing"):
         encoded = _tokenize(raw, tokenizer, columns, data_args)
-    train = limit(encoded["train"], data_args.max_train_samples) if training_args.do_train else None
-    evaluation = limit(encoded["validation"], data_args.max_eval_samples) if "validation" in encoded else None
-    test = limit(encoded["test"], data_args.max_predict_samples) if training_args.do_predict else None
+    train = encoded["train"] if training_args.do_train else None
+    evaluation = encoded.get("validation")
+    test = encoded["test"] if training_args.do_predict else None
     if train is not None:
         _choose_epochs(len(train), training_args, adaptations)
     return raw, columns, tokenizer, model, coverage, train, evaluation, test, adaptations
+
+
+def _limited(raw, data_args):
+    """--max_train_samples, --max_eval_samples, --max_predict_samples: the first rows of each
+    split, cut before a tokenizer, a length or a vocabulary is drawn from them."""
+    from datasets import DatasetDict
+
+    most = {"train": data_args.max_train_samples, "validation": data_args.max_eval_samples,
+            "test": data_args.max_predict_samples}
+    return DatasetDict({name: limit(split, most.get(name)) for name, split in raw.items()})
 
 
 def _choose_tasks(raw, training_args, adaptations: Adaptations) -> None:
