@@ -101,6 +101,10 @@ class ClassificationDataArguments(DataTrainingArguments):
         metadata={"help": f"Longer inputs are truncated. Default: the {LENGTH_PERCENTILE}th percentile of the "
                           "training texts' token counts, within the model's positions."},
     )
+    max_train_samples: int | None = field(
+        default=None, metadata={"help": "Only the first N training rows, as if the data held no more: the tokenizer, "
+                                        "its vocabulary and the length come from them too."}
+    )
     validation_split_percentage: int = field(
         default=10,
         metadata={"help": "Without a validation split, this percentage of the training split is held out for "

@@ -189,9 +189,9 @@ class DataTrainingArguments:
     max_seq_length: int | None = field(
         default=None, metadata={"help": "Longer inputs are truncated. Default: the model's positions."}
     )
-    max_train_samples: int | None = field(default=None)
-    max_eval_samples: int | None = field(default=None)
-    max_predict_samples: int | None = field(default=None)
+    max_train_samples: int | None = field(default=None, metadata={"help": "Train on the first N training rows only."})
+    max_eval_samples: int | None = field(default=None, metadata={"help": "Only the first N validation rows."})
+    max_predict_samples: int | None = field(default=None, metadata={"help": "Only the first N test rows."})
     length_grouping: bool = field(
         default=True, metadata={"help": "Batch examples of similar length together (with dynamic padding)."}
     )

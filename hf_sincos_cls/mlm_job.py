@@ -60,6 +60,9 @@ class PretrainingDataArguments(DataTrainingArguments):
     """The data arguments, with pre-training's length and a held-out share for perplexity."""
 
     max_seq_length: int | None = field(default=128, metadata={"help": "Longer texts are truncated."})
+    max_train_samples: int | None = field(
+        default=None, metadata={"help": "Train on the first N texts only (the vocabulary comes from all of them)."}
+    )
     validation_split_percentage: int = field(
         default=5,
         metadata={"help": "Without a validation split, this percentage of the texts is held out to measure "
