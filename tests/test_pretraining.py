@@ -290,7 +290,7 @@ def test_the_plain_command_pre_trains_with_the_recipe_and_measures_perplexity_on
     from hf_sincos_cls.mlm_job import parse_args, run
 
     words = "the movie was good fun dull plot great film cast story acting".split()
-    lines = [" ".join(words[(i * j) % len(words)] for j in range(10)) for i in range(200)]
+    lines = [" ".join(words[(i * j) % len(words)] for j in range(10)) for i in range(100)]
     (tmp_path / "mine.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out"
     args = parse_args(["--train_file", str(tmp_path / "mine.txt"), "--output_dir", str(out)])
@@ -298,11 +298,11 @@ def test_the_plain_command_pre_trains_with_the_recipe_and_measures_perplexity_on
     assert (training.learning_rate, training.num_train_epochs, training.per_device_train_batch_size) == (1e-3, 20, 64)
     assert training.do_train and args[1].max_seq_length == 128
     results = run(*args)
-    assert results["train_samples"] == 190 and results["eval_samples"] == 10  # 5% of 200 held out
+    assert results["train_samples"] == 95 and results["eval_samples"] == 5  # 5% of 100 held out
     history = jsonlib.loads((out / "trainer_state.json").read_text())["log_history"]
     assert len([entry for entry in history if "eval_loss" in entry]) == 20  # perplexity each epoch
     assert max(entry["learning_rate"] for entry in history if "learning_rate" in entry) <= 1e-3
-    assert results["perplexity"] > 1.0 and sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-60"]  # 3 steps an epoch
+    assert results["perplexity"] > 1.0 and sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-40"]  # 2 steps an epoch
 
 
 def test_pretraining_without_held_out_text_does_not_evaluate_unless_asked(tmp_path):
