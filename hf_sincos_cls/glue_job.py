@@ -131,11 +131,7 @@ class RecipeTrainingArguments(JobTrainingArguments):
                           f"takes at least {MIN_TRAINING_STEPS} steps (at most {MAX_EPOCHS} epochs)."},
     )
     warmup_steps: float = field(default=0.1, metadata={"help": "Warm-up steps, or below 1 a share of all steps."})
-    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (not on biases and norms)."})
     per_device_train_batch_size: int = field(default=32, metadata={"help": "Training batch size per device."})
-    per_device_eval_batch_size: int = field(default=128, metadata={"help": "Evaluation batch size per device."})
-    eval_strategy: str = field(default="epoch", metadata={"help": "When to evaluate: no, steps or epoch."})
-    save_strategy: str = field(default="epoch", metadata={"help": "When to save a checkpoint: no, steps or epoch."})
     save_total_limit: int | None = field(default=2, metadata={"help": "Checkpoints kept (the best one always)."})
     load_best_model_at_end: bool | None = field(
         default=None,

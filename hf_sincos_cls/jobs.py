@@ -45,10 +45,15 @@ _NOT_FLAGS = ("vocab_size", "pad_token_id", "embedding_size", "type_vocab_size",
 class JobTrainingArguments(TrainingArguments):
     """``TrainingArguments`` that read a ``--warmup_steps`` below 1 as a share of all steps on
     every transformers version (5.x does so itself; 4.x has a separate ``warmup_ratio``), with
-    the defaults both jobs share: fifty log lines a run, to TensorBoard when it is installed,
-    batches pinned in memory only where there is an accelerator to copy them to."""
+    the defaults both jobs' recipes share: AdamW's weight decay 0.01, evaluation and a
+    checkpoint each epoch, fifty log lines a run, to TensorBoard when it is installed, batches
+    pinned in memory only where there is an accelerator to copy them to."""
 
     warmup_steps: float = field(default=0, metadata={"help": "Warm-up steps, or below 1 a share of all steps."})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (not on biases and norms)."})
+    per_device_eval_batch_size: int = field(default=128, metadata={"help": "Evaluation batch size per device."})
+    eval_strategy: str = field(default="epoch", metadata={"help": "When to evaluate: no, steps or epoch."})
+    save_strategy: str = field(default="epoch", metadata={"help": "When to save a checkpoint: no, steps or epoch."})
     logging_steps: float = field(default=0.02, metadata={"help": "Log every N steps, or below 1 a share of all steps."})
     report_to: None | str | list[str] = field(
         default="tensorboard" if importlib.util.find_spec("tensorboard") else "none",

@@ -80,11 +80,7 @@ class PretrainingTrainingArguments(JobTrainingArguments):
     learning_rate: float = field(default=1e-3, metadata={"help": "Peak learning rate of the encoder and head."})
     num_train_epochs: float = field(default=20.0, metadata={"help": "Epochs."})
     warmup_steps: float = field(default=0.05, metadata={"help": "Warm-up steps, or below 1 a share of all steps."})
-    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (not on biases and norms)."})
     per_device_train_batch_size: int = field(default=64, metadata={"help": "Training batch size per device."})
-    per_device_eval_batch_size: int = field(default=128, metadata={"help": "Evaluation batch size per device."})
-    eval_strategy: str = field(default="epoch", metadata={"help": "When to measure perplexity: no, steps or epoch."})
-    save_strategy: str = field(default="epoch", metadata={"help": "When to save a checkpoint: no, steps or epoch."})
     save_total_limit: int | None = field(default=1, metadata={"help": "Checkpoints kept."})
 
     def __post_init__(self):
