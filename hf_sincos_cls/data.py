@@ -117,9 +117,9 @@ def load_corpus(
     String and integer labels become ids in sorted order; float labels mean regression. A
     test split without labels gets ``-1`` (classification) or NaN (regression).
     ``split_seed`` picks the 80/10/10 split of the offline corpora; the others keep theirs.
-    With ``require_labels=False`` (pre-training), local files are read for their text alone,
-    labelled or not: every row gets the label ``-1`` of no class, empty texts are dropped, and a
-    ``.txt`` file is one text a line.
+    With ``require_labels=False`` (pre-training), local files and Hub data sets are read for
+    their text alone, labelled or not: every row gets the label ``-1`` of no class, empty texts
+    are dropped, and a ``.txt`` file is one text a line.
     """
     if isinstance(name_or_files, Mapping):
         corpus = _load_files(name_or_files, text_columns, label_column, require_labels)
@@ -135,7 +135,7 @@ def load_corpus(
         elif _looks_like_file(name):
             corpus = _load_files({"train": name}, text_columns, label_column, require_labels)
         else:
-            corpus = _load_hub(name, config_name, text_columns, label_column)
+            corpus = _load_hub(name, config_name, text_columns, label_column, require_labels)
     logger.info("corpus %s\n%s", _describe_source(name_or_files, config_name), split_table(corpus))
     return corpus
 
@@ -507,7 +507,8 @@ def _load_glue(task: str) -> DatasetDict:
     return _standardise(raw, [text] if pair is None else [text, pair], "label", f"glue/{task}")
 
 
-def _load_hub(name: str, config_name: str | None, text_columns, label_column) -> DatasetDict:
+def _load_hub(name: str, config_name: str | None, text_columns, label_column,
+              require_labels: bool = True) -> DatasetDict:
     try:
         raw = datasets.load_dataset(name, config_name)
     except (ConnectionError, FileNotFoundError) as err:
@@ -518,6 +519,8 @@ def _load_hub(name: str, config_name: str | None, text_columns, label_column) ->
         ) from err
     if not isinstance(raw, DatasetDict):
         raise ValueError(f"Hub data set {name!r} did not load as named splits (got {type(raw).__name__})")
+    if not require_labels:
+        return _unlabelled(raw, _as_list(text_columns), label_column or "label", name)
     return _standardise(raw, _as_list(text_columns), label_column or "label", name)
 
 

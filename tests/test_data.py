@@ -545,6 +545,21 @@ def test_glue_without_the_hub_says_where_it_comes_from(monkeypatch):
         load_corpus("glue/cola")
 
 
+def test_a_hub_dataset_of_text_alone_loads_for_pretraining_with_blank_lines_dropped(monkeypatch):
+    hub = DatasetDict({  # the shape of wikitext: one column, blank lines between paragraphs
+        "train": Dataset.from_dict({"text": [" = Film = \n", "", " A film is a story told in moving pictures.\n", " "]}),
+        "validation": Dataset.from_dict({"text": ["", " Cinema began in the 1890s.\n"]}),
+    })
+    calls = _fake_hub(monkeypatch, hub)
+    corpus = load_corpus("someone/wiki-text", config_name="raw", require_labels=False)
+    assert calls == [("someone/wiki-text", "raw")]
+    assert corpus["train"]["text"] == [" = Film = \n", " A film is a story told in moving pictures.\n"]
+    assert corpus["validation"]["text"] == [" Cinema began in the 1890s.\n"]
+    assert set(corpus["train"]["label"]) == {-1}
+    with pytest.raises(ValueError, match="label"):
+        load_corpus("someone/wiki-text", config_name="raw")  # a classifier still needs labels
+
+
 def test_hub_dataset_keeps_its_class_names(monkeypatch):
     features = Features({"text": Value("string"), "label": ClassLabel(names=["neg", "pos"])})
     hub = DatasetDict({
