@@ -218,16 +218,17 @@ class _Progressing(io.RawIOBase):
         return n
 
 
-def _csv_rows(body: pa.Buffer, names: list[str], dim: int, skip_rows: int, threads: bool, odd: list,
-              name: str, progress: bool) -> tuple[list[str], np.ndarray]:
-    """Words and float32 vectors of the rows with ``len(names)`` fields; the others (words that
-    hold spaces, bad rows) are appended to ``odd`` as (line number, text). Arrow tells the line
-    numbers of odd rows and errors only when it reads with one thread."""
+def _csv_rows(body: pa.Buffer, dim: int, skip_rows: int, threads: bool, odd: list, name: str,
+              progress: bool) -> tuple[list[str], np.ndarray]:
+    """Words and float32 vectors of the rows that are a word and ``dim`` fields; the others
+    (words that hold spaces, bad rows) are appended to ``odd`` as (line number, text). Arrow
+    tells the line numbers of odd rows and errors only when it reads with one thread."""
 
     def on_odd_row(row) -> str:
         odd.append((row.number, row.text.encode("utf-8")))
         return "skip"
 
+    names = ["word", *(str(i) for i in range(dim))]
     bar = tqdm(total=body.size, desc=f"parsing {Path(name).name}", unit="B", unit_scale=True, delay=1.0,
                leave=False) if progress else None
     with bar or nullcontext():
@@ -240,20 +241,21 @@ def _csv_rows(body: pa.Buffer, names: list[str], dim: int, skip_rows: int, threa
             convert_options=pa_csv.ConvertOptions(
                 # float64, then float32: the blog's np.asarray(values, dtype="float32") rounds so too.
                 column_types={"word": pa.string(), **dict.fromkeys(names[1:], pa.float64())},
-                include_columns=names[:dim + 1], null_values=[], strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
+                null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
             ),
         )
+    words, batches = table.column(0).to_pylist(), table.to_batches()
     vectors, at = np.empty((table.num_rows, dim), np.float32), 0
-    for batch in table.to_batches():  # a batch's columns side by side, cast into place
-        vectors[at:at + batch.num_rows] = np.column_stack([batch.column(i).to_numpy() for i in range(1, dim + 1)])
-        at += batch.num_rows
-    return table.column(0).to_pylist(), vectors
+    del table
+    for i, batch in enumerate(batches):  # a batch's columns side by side, cast into place, then let go
+        vectors[at:at + batch.num_rows] = np.column_stack([batch.column(j).to_numpy() for j in range(1, dim + 1)])
+        at, batches[i] = at + batch.num_rows, None
+    return words, vectors
 
 
-def _layout(head: list[bytes], name: str) -> tuple[int, int, int]:
-    """From the first lines: the line of the first vector (2 after a word2vec header), the
-    number of dimensions, and how many blanks end the first row."""
+def _layout(head: list[bytes], name: str) -> tuple[int, int]:
+    """From the first lines: the line of the first vector (2 after a word2vec header) and the
+    number of dimensions."""
     fields = head[0].split()
     header = len(fields) == 2 and all(f.isdigit() for f in fields)
     rows = head[1:] if header else head
@@ -265,9 +267,7 @@ def _layout(head: list[bytes], name: str) -> tuple[int, int, int]:
     dim = int(fields[1]) if header else (counts.most_common(1)[0][0] if counts else 0)
     if dim == 0:
         raise WordVectorsError(f"{name}: line {1 + header}: a word without numbers; not a word-vectors text file")
-    # Blanks that end the first row (word2vec writes "... 0.5 \n") end every row, most likely:
-    # they are read as empty fields; a row that ends otherwise is an odd row.
-    return 1 + header, dim, len(rows[0]) - len(rows[0].rstrip(b" "))
+    return 1 + header, dim
 
 
 def _line(body, number: int) -> bytes:
@@ -283,12 +283,22 @@ def _parse_text(data, name: str, progress: bool) -> WordVectors:
         end -= 1
     if end == start:
         raise WordVectorsError(f"{name}: the file is empty: no vectors")
-    body = pa.py_buffer(view[start:end])
     head = bytes(view[start:min(end, start + (1 << 16))]).split(b"\n")[:101]
-    if len(head) > 1 and start + (1 << 16) < end:
+    if len(head) > 1 and end - start > 1 << 16:
         head.pop()  # cut short
-    first, dim, trailing = _layout([line.rstrip(b"\r") for line in head], name)
-    names = ["word", *(str(i) for i in range(dim)), *(f"blank {i}" for i in range(trailing))]
+    head = [line.rstrip(b"\r") for line in head]
+    body = view[start:end]
+    if data.find(b"\r", start, end) >= 0 and (lone := re.search(rb"\r(?!\n)", body)) is not None:
+        line = bytes(body[:lone.start()]).count(b"\n") + 1  # Arrow would end a line there
+        raise WordVectorsError(f"{name}: line {line}: a carriage return inside the line")
+    if any(line.endswith(b" ") for line in head):
+        # Blanks that end rows (word2vec writes "... 0.5 \n") are not fields: cut them, once.
+        text = bytes(body)
+        while (cut := text.replace(b" \n", b"\n").replace(b" \r\n", b"\r\n")) != text:
+            text = cut
+        body = memoryview(text)
+    body = pa.py_buffer(body)
+    first, dim = _layout(head, name)
 
     def fail(line: int, message: str):
         raise WordVectorsError(f"{name}: line {line}: {message}")
@@ -300,26 +310,29 @@ def _parse_text(data, name: str, progress: bool) -> WordVectors:
 
     odd: list[tuple[int, bytes]] = []
     try:
-        words, vectors = _csv_rows(body, names, dim, first - 1, True, odd, name, progress)
+        words, vectors = _csv_rows(body, dim, first - 1, True, odd, name, progress)
     except pa.ArrowInvalid:
         odd.append((0, b""))  # an error somewhere: read again to find its line
     if odd:  # again, on one thread, which tells the lines of odd rows and of errors
         odd.clear()
         try:
-            words, vectors = _csv_rows(body, names, dim, first - 1, False, odd, name, progress)
+            words, vectors = _csv_rows(body, dim, first - 1, False, odd, name, progress)
         except pa.ArrowInvalid as err:
             if (row := re.search(r"Row #(\d+)", str(err))) is not None:
                 odd.append((int(row[1]), _line(body, int(row[1]))))
             check(odd)
             raise WordVectorsError(f"{name}: {err}") from err
         check(odd)
-        # Words that hold spaces, and rows that end otherwise than the first, back in their places.
+        # Words that hold spaces (and rows whose blanks at the end the first lines lack) in their places.
         odd.sort()
         rows = [text.rstrip(b" \r").rsplit(b" ", dim) for _, text in odd]
-        for (line, _), row in zip(odd, rows):
-            words.insert(line - first, row[0].decode("utf-8"))
-        at = [line - first - i for i, (line, _) in enumerate(odd)]
-        vectors = np.insert(vectors, at, np.asarray([row[1:] for row in rows], dtype=np.float64), axis=0)
+        placed = np.zeros(len(words) + len(odd), bool)
+        placed[[line - first for line, _ in odd]] = True
+        merged = np.empty(len(placed), object)
+        merged[~placed], merged[placed] = words, [row[0].decode("utf-8") for row in rows]
+        words, parsed = merged.tolist(), vectors
+        vectors = np.empty((len(placed), dim), np.float32)
+        vectors[~placed], vectors[placed] = parsed, np.asarray([row[1:] for row in rows], dtype=np.float64)
     if first == 2 and int(head[0].split()[0]) != len(words):
         fail(1, f"the header announces {int(head[0].split()[0])} vectors; the file holds {len(words)}")
     finite = np.isfinite(vectors).all(1)

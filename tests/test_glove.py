@@ -169,6 +169,31 @@ def test_rows_that_end_in_blanks_read_like_the_others(tmp_path):
     np.testing.assert_array_equal(vectors.vectors, np.asarray([v for _, v in ROWS], dtype=np.float32))
 
 
+def test_in_word2vec_text_whose_rows_end_in_a_blank_a_word_with_a_space_keeps_all_its_numbers(tmp_path):
+    text = f"{len(ROWS) + 1} 3 \n" + "".join(f"{w} {' '.join(repr(x) for x in v)} \n" for w, v in ROWS)
+    vectors = read_word_vectors(write_bad(tmp_path, text + "new york 0.1 0.2 0.3 \n", "w2v.txt"))
+    assert vectors.words[-1] == "new york"
+    np.testing.assert_array_equal(vectors["new york"], np.asarray([0.1, 0.2, 0.3], dtype=np.float32))
+    np.testing.assert_array_equal(vectors["a"], expected("a"))
+    path = write_bad(tmp_path, text + "wide 0.1 0.2 0.3 0.4 \n")  # a number too many, not a blank field
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 8: .*dimension changes mid-file"):
+        read_word_vectors(path)
+
+
+def test_odd_rows_first_after_a_header_and_last_keep_their_places(tmp_path):
+    text = f"{len(ROWS) + 3} 3\nnew york 1 2 3\n. . . 4 5 6\n" + glove_text() + "los angeles 7 8 9\n"
+    vectors = read_word_vectors(write_bad(tmp_path, text, "edges.txt"))
+    assert vectors.words == ["new york", ". . .", *(w for w, _ in ROWS), "los angeles"]
+    np.testing.assert_array_equal(vectors.vectors[[0, 1, -1]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    np.testing.assert_array_equal(vectors.vectors[2:-1], np.asarray([v for _, v in ROWS], dtype=np.float32))
+
+
+def test_a_carriage_return_inside_a_line_names_the_line(tmp_path):
+    path = write_bad(tmp_path, glove_text() + "film 1 2\r3\n")
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: line 7: a carriage return inside the line"):
+        read_word_vectors(path)
+
+
 def test_word_vectors_in_memory_align_like_read_ones():
     vectors = WordVectors("mine", ["the", "film", "the"], np.array([[1, 2], [3, 4], [5, 6]]))
     assert (len(vectors), vectors.dim, vectors.vectors.dtype) == (3, 2, np.float32)
