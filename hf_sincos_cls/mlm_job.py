@@ -177,26 +177,24 @@ def _prepare(model_args, data_args, mlm_args, training_args):
 
 def _held_out(texts: list[str], validation: list[str] | None, data_args, training_args):
     """The texts to train on and those to measure perplexity on: the validation split's, else
-    --validation_split_percentage of the texts (seeded), else none, and then no evaluation."""
-    if not training_args.do_eval:
-        return texts, None
-    percentage = getattr(data_args, "validation_split_percentage", 0)
-    if validation is None and percentage > 0:
-        if not 0 < percentage < 100:
-            raise ValueError(f"--validation_split_percentage {percentage} must lie between 0 and 100")
-        if len(texts) * percentage // 100 >= 1:
-            parts = Dataset.from_dict({"text": texts}).train_test_split(test_size=percentage / 100,
-                                                                         seed=training_args.seed)
-            logger.info("perplexity on %s texts (%s%%) held out of %s: the data has no validation split",
-                        f"{len(parts['test']):,}", percentage, f"{len(texts):,}")
-            return list(parts["train"]["text"]), list(parts["test"]["text"])
-    if validation is None:
+    the first --validation_split_percentage of the texts (as transformers' run_mlm.py takes
+    them; the same whether or not this run evaluates, so that a resumed run learns the same
+    vocabulary), else none, and then no evaluation."""
+    percentage = data_args.validation_split_percentage
+    if not 0 <= percentage < 100:
+        raise ValueError(f"--validation_split_percentage {percentage} must lie in [0, 100)")
+    if validation is None and len(texts) * percentage // 100 >= 1:
+        cut = len(texts) * percentage // 100
+        validation, texts = texts[:cut], texts[cut:]
+        logger.info("perplexity on the first %s texts (%s%%), held out of training: the data has no validation split",
+                    f"{cut:,}", percentage)
+    if validation is None and training_args.do_eval:
         if getattr(training_args, "do_eval_given", False):
             raise ValueError("--do_eval needs a validation split, or --validation_split_percentage above 0")
         logger.info("no perplexity during training: no validation split and no texts held out")
         training_args.eval_strategy = IntervalStrategy.NO
         training_args.do_eval = False
-    return texts, validation
+    return texts, validation if training_args.do_eval else None
 
 
 def pretraining_texts(raw, columns, data_args: DataTrainingArguments, mlm_args: PretrainingArguments) -> list[str]:
