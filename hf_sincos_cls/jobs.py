@@ -46,8 +46,8 @@ class JobTrainingArguments(TrainingArguments):
     """``TrainingArguments`` that read a ``--warmup_steps`` below 1 as a share of all steps on
     every transformers version (5.x does so itself; 4.x has a separate ``warmup_ratio``), with
     the defaults both jobs' recipes share: AdamW's weight decay 0.01, evaluation and a
-    checkpoint each epoch, fifty log lines a run, to TensorBoard when it is installed, batches
-    pinned in memory only where there is an accelerator to copy them to."""
+    checkpoint each epoch, fifty log lines a run, to TensorBoard when it is installed; batches
+    are pinned in memory only where there is an accelerator to copy them to."""
 
     warmup_steps: float = field(default=0, metadata={"help": "Warm-up steps, or below 1 a share of all steps."})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (not on biases and norms)."})
@@ -59,13 +59,12 @@ class JobTrainingArguments(TrainingArguments):
         default="tensorboard" if importlib.util.find_spec("tensorboard") else "none",
         metadata={"help": "Where to log: tensorboard (when installed), wandb, none, ..."},
     )
-    dataloader_pin_memory: bool = field(
-        # torch.accelerator is torch >= 2.6's; without one, pinning only warns, each epoch.
-        default=bool(getattr(torch, "accelerator", torch.cuda).is_available()),
-        metadata={"help": "Pin batches in memory for a faster copy to the GPU (default: when there is one)."},
-    )
 
     def __post_init__(self):
+        # Pinned batches copy faster to an accelerator; without one, pinning only warns, each epoch.
+        # (torch.accelerator is torch >= 2.6's.)
+        if self.dataloader_pin_memory and not getattr(torch, "accelerator", torch.cuda).is_available():
+            self.dataloader_pin_memory = False
         steps = self.warmup_steps
         if hasattr(self, "warmup_ratio"):  # transformers 4.x: its check wants an int; a share waits here
             self.warmup_steps = int(steps) if steps >= 1 else 0

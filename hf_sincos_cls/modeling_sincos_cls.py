@@ -579,7 +579,7 @@ class SinCosClsForMaskedLM(SinCosClsPreTrainedModel):
             if scored.numel():
                 loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
             else:  # nothing masked (a short text can draw none): no error, where the mean over none is NaN
-                loss = logits.sum() * 0.0
+                loss = logits.float().sum() * 0.0  # float: a half-precision sum can overflow to inf
         if not return_dict:
             rest = tuple(v for v in (outputs.hidden_states, outputs.attentions) if v is not None)
             return ((loss,) if loss is not None else ()) + (logits,) + rest

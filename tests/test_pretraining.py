@@ -67,6 +67,16 @@ def test_a_batch_with_nothing_masked_has_zero_loss_and_gradient_not_nan(sparse):
     assert grads and all(torch.count_nonzero(g) == 0 for g in grads)
 
 
+def test_nothing_masked_is_zero_loss_in_half_precision_too():
+    model = SinCosClsForMaskedLM(tiny_config(embedding_size=8)).half()
+    with torch.no_grad():
+        model.decoder_bias.fill_(1000.0)  # finite logits whose half-precision sum overflows
+    ids, mask, labels = _masked_batch()
+    out = model(input_ids=ids, attention_mask=mask, labels=torch.full_like(labels, -100))
+    assert out.logits.isfinite().all() and not out.logits.sum().isfinite()
+    assert out.loss.item() == 0.0
+
+
 def test_head_scores_against_the_input_embeddings_it_shares():
     model = SinCosClsForMaskedLM(tiny_config(embedding_size=8)).eval()
     assert not any(p.shape == (40, 8) for name, p in model.named_parameters() if "word_embeddings" not in name)

@@ -64,3 +64,12 @@ def test_embedding_learning_rate_gets_its_own_param_group(tmp_path):
         scheduler.step()
     assert rates[:20] == pytest.approx([3e-3] * 20)  # no warm-up, then a hold of 0.2 x 100 steps
     assert rates[21] < 3e-3
+
+
+def test_batches_are_pinned_only_where_there_is_an_accelerator(tmp_path):
+    from hf_sincos_cls.glue_job import parse_args
+
+    accelerator = getattr(torch, "accelerator", torch.cuda).is_available()
+    args = ["--corpus", "rotten_tomatoes", "--output_dir", str(tmp_path)]
+    assert parse_args(args)[-1].dataloader_pin_memory is accelerator
+    assert parse_args([*args, "--no_dataloader_pin_memory"])[-1].dataloader_pin_memory is False  # transformers' flag
