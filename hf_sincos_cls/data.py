@@ -566,7 +566,8 @@ def _unlabelled(raw: DatasetDict, text_columns: list[str] | None, label_column: 
     corpus = DatasetDict()
     for split, ds in raw.items():
         ds = _empty_texts_as_strings(ds.select_columns(text_columns))
-        ds = ds.filter(lambda row: any(row[column].strip() for column in text_columns), desc="dropping empty lines")
+        ds = ds.filter(lambda rows: [any(text.strip() for text in texts) for texts in zip(*rows.values())],
+                       batched=True, desc="dropping empty lines")
         if ds.num_rows == 0:
             raise ValueError(f"split {split!r} of {source} holds no text")
         corpus[split] = ds.add_column("label", [-1] * ds.num_rows, feature=ClassLabel(names=[]))

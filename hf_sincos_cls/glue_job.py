@@ -321,10 +321,10 @@ def _prepare(model_args, data_args, training_args):
     raw = load_data(data_args)
     columns = corpus_columns(raw)
     _choose_tasks(raw, training_args, adaptations)
-    raw = _hold_out_validation(raw, data_args, training_args, adaptations)
+    raw = _limited(raw, data_args)
+    raw = _limited(_hold_out_validation(raw, data_args, training_args, adaptations), data_args)
     _choose_evaluation(raw, columns, training_args, adaptations)
     _check_splits(raw, training_args)
-    raw = _limited(raw, data_args)
     if not model_args.model_name_or_path and (model_args.label_mapping is not None or model_args.new_classifier_head):
         flag = "--label_mapping" if model_args.label_mapping is not None else "--new_classifier_head"
         raise ValueError(f"{flag} moves a saved classifier (--model_name_or_path) to this data; a new model "

@@ -66,6 +66,9 @@ def test_tokens_spans_label_and_scores_match_the_pipeline(folders, loaded):
     assert explanation.label == max(expected, key=expected.get)
     assert explanation.tokens[:4] == ["质", "量", "很", "好"]
     assert explanation.num_text_tokens == 25  # a token for each of the 24 characters, and one for "iPhone"
+    backend = tokenizer.backend_tokenizer
+    pieces = [piece for piece, _ in backend.pre_tokenizer.pre_tokenize_str(backend.normalizer.normalize_str(TEXTS["zh"]))]
+    assert "iphone" in pieces and len(pieces) == 25  # whole, lower-cased, among single characters
     assert [TEXTS["zh"][start:end] for start, end in explanation.spans][-3:] == ["点", "破", "。"]
     assert "".join(piece for piece, _ in highlighted_spans(explanation)) == TEXTS["zh"]
     assert max(abs(score) for _, score in highlighted_spans(explanation) if score is not None) == pytest.approx(1.0)

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 from helpers import check_ok, pipeline_predictions, run_python, run_script
+from transformers import AutoTokenizer
 
 from hf_sincos_cls import SinCosClsForSequenceClassification
 from hf_sincos_cls.glue_job import MIN_TRAINING_STEPS, RECIPE_EPOCHS, parse_args, run
@@ -94,6 +95,18 @@ def test_a_run_with_only_files_and_some_flags_trains_with_the_recipe(tmp_path):
     assert "(embeddings 0.003)" in card and "## How the recipe adapted to this data" in card
     for what in ("tasks", "validation", "tokenizer: word", "max_seq_length", "epochs: 20"):
         assert f"- {what}" in card, what
+
+
+def test_max_train_samples_cuts_the_file_before_the_validation_share_and_the_vocabulary(tmp_path):
+    rows = ENGLISH * 15  # 120 rows, no validation file; a word only in the last 60
+    rows[60:] = [(f"{text} zebra", label) for text, label in rows[60:]]
+    train = write_rows(tmp_path / "train.csv", rows)
+    arguments = parse_args(["--train_file", str(train), "--output_dir", str(tmp_path / "out"), "--glove", "none",
+                            "--max_train_samples", "60", "--num_train_epochs", "1", *SMALL])
+    results = run(*arguments)
+    assert (results["train_samples"], results["eval_samples"]) == (54, 6)  # 10% of the 60 rows kept
+    vocabulary = AutoTokenizer.from_pretrained(tmp_path / "out").get_vocab()
+    assert "movie" in vocabulary and "zebra" not in vocabulary
 
 
 def test_word_vectors_are_skipped_with_a_reason_when_they_cover_too_few_tokens(caplog):
