@@ -66,7 +66,7 @@ class PretrainingDataArguments(DataTrainingArguments):
     validation_split_percentage: int = field(
         default=5,
         metadata={"help": "Without a validation split, this percentage of the texts is held out to measure "
-                          "perplexity each epoch (0: none)."},
+                          "perplexity each epoch: the first ones, as transformers' run_mlm.py takes them (0: none)."},
     )
 
 
