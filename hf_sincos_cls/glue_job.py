@@ -321,8 +321,9 @@ def _prepare(model_args, data_args, training_args):
     raw = load_data(data_args)
     columns = corpus_columns(raw)
     _choose_tasks(raw, training_args, adaptations)
-    raw = _limited(raw, data_args)
-    raw = _limited(_hold_out_validation(raw, data_args, training_args, adaptations), data_args)
+    raw = _limited(raw, data_args)  # as if the files held no more rows
+    raw = _hold_out_validation(raw, data_args, training_args, adaptations)
+    raw = _limited(raw, data_args)  # --max_eval_samples of a held-out validation split too
     _choose_evaluation(raw, columns, training_args, adaptations)
     _check_splits(raw, training_args)
     if not model_args.model_name_or_path and (model_args.label_mapping is not None or model_args.new_classifier_head):
