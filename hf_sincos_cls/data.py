@@ -800,7 +800,8 @@ def _checked_text_columns(raw: DatasetDict, text_columns: list[str] | None, labe
         for column in text_columns:
             if column not in ds.column_names:
                 raise ValueError(
-                    f"text column {column!r} is not in split {split!r} of {source}; its columns: {ds.column_names}"
+                    f"text column {column!r} is not in split {split!r} of {source}; its columns: {ds.column_names} "
+                    "(name the text column(s) with text_columns, --text_column_names in the scripts)"
                 )
             dtype = getattr(ds.features[column], "dtype", None)
             if dtype not in _TEXT_DTYPES:
@@ -815,16 +816,17 @@ def _standardise(raw: DatasetDict, text_columns: list[str] | None, label_column:
             raise ValueError(f"split {split!r} of {source} is empty")
     reference = _reference_split(raw)
     ref = raw[reference]
-    if label_column not in ref.column_names:
-        raise ValueError(
-            f"label column {label_column!r} is not in split {reference!r} of {source}; its columns: {ref.column_names}"
-        )
+
+    def check_label_column(split: str, ds) -> None:
+        if label_column not in ds.column_names:
+            raise ValueError(f"label column {label_column!r} is not in split {split!r} of {source}; its columns: "
+                             f"{ds.column_names} (name it with label_column, --label_column_name in the scripts)")
+
+    check_label_column(reference, ref)
     text_columns = _checked_text_columns(raw, text_columns, label_column, source)
     for split, ds in raw.items():
-        if not _is_test_split(split) and label_column not in ds.column_names:
-            raise ValueError(
-                f"label column {label_column!r} is not in split {split!r} of {source}; its columns: {ds.column_names}"
-            )
+        if not _is_test_split(split):
+            check_label_column(split, ds)
 
     encode = _label_encoder(ref.features[label_column], ref[label_column], label_column, source)
     corpus = DatasetDict()

@@ -465,14 +465,16 @@ def test_malformed_tsv_names_the_file_and_the_line(tmp_path):
 
 def test_missing_text_column_is_named_with_the_columns_there(tmp_path):
     train = _write(tmp_path / "train.csv", "text,label\na,pos\n")
-    with pytest.raises(ValueError, match=r"text column 'review' is not in split 'train'.*\['text', 'label'\]"):
+    with pytest.raises(ValueError, match=r"text column 'review' is not in split 'train'.*\['text', 'label'\]") as error:
         load_corpus({"train": train}, text_columns="review")
+    assert "--text_column_names" in str(error.value)  # how to name them
 
 
 def test_missing_label_column_is_named_with_the_columns_there(tmp_path):
     train = _write(tmp_path / "train.csv", "text,sentiment\na,pos\n")
-    with pytest.raises(ValueError, match=r"label column 'label' is not in split 'train'.*\['text', 'sentiment'\]"):
+    with pytest.raises(ValueError, match=r"label column 'label' is not in split 'train'.*\['text', 'sentiment'\]") as error:
         load_corpus({"train": train})
+    assert "--label_column_name" in str(error.value)  # how to name it
 
 
 def test_empty_split_is_named(tmp_path):
