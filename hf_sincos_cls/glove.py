@@ -231,7 +231,7 @@ def _csv_rows(body: pa.Buffer, dim: int, skip_rows: int, threads: bool, odd: lis
     names = ["word", *(str(i) for i in range(dim))]
     bar = tqdm(total=body.size, desc=f"parsing {Path(name).name}", unit="B", unit_scale=True, delay=1.0,
                leave=False) if progress else None
-    with bar or nullcontext():
+    with bar if bar is not None else nullcontext():  # (a bar's truth is its total's, not its being)
         table = pa_csv.read_csv(
             pa.BufferReader(body) if bar is None else _Progressing(body, bar),
             read_options=pa_csv.ReadOptions(column_names=names, skip_rows=skip_rows, use_threads=threads,
