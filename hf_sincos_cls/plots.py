@@ -140,7 +140,11 @@ def _best_font(missing: set[int]):
         return (len(missing & _charmap(entry.fname)), "Mono" not in name, "Serif" not in name,
                 entry.weight in (400, "normal", "regular"), entry.style == "normal", name.endswith(suffix))
 
-    entries = font_manager.fontManager.ttflist
+    # Unicode's Last Resort font (matplotlib ships it) maps every code point to its block's
+    # placeholder box: it would "cover" any text, and in a cache that lacks the real fonts it
+    # would win, drawing boxes without a warning. matplotlib already falls back to it last.
+    entries = [entry for entry in font_manager.fontManager.ttflist
+               if not entry.name.replace(" ", "").startswith("LastResort")]
     best = max(entries, key=rank, default=None)
     return best if best is not None and rank(best)[0] else None
 

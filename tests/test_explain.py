@@ -109,7 +109,9 @@ def test_bad_input_is_named(loaded, tmp_path):
 
 
 def _glyph_warnings(record):
-    return [str(w.message) for w in record if "missing from font" in str(w.message) or "Glyph" in str(w.message)]
+    """The glyph warnings among ``record``'s warnings, or among their messages as a child printed them."""
+    messages = [str(getattr(w, "message", w)) for w in record]
+    return [message for message in messages if "missing from font" in message or "Glyph" in message]
 
 
 def test_chinese_plots_have_every_glyph(loaded, tmp_path):
@@ -119,8 +121,8 @@ def test_chinese_plots_have_every_glyph(loaded, tmp_path):
     model, tokenizer = loaded["zh"]
     explanation = explain(TEXTS["zh"], model, tokenizer, n_steps=8)
     families = font_families_for(explanation.tokens)
-    font = findfont(FontProperties(family=families[0]), fallback_to_default=False)
     assert "CJK" in families[0], f"no CJK font found ({families}): run scripts/setup_system.sh (fonts-noto-cjk)"
+    font = findfont(FontProperties(family=families[0]), fallback_to_default=False)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         plot_attention(explanation.tokens, explanation.attentions, tmp_path / "attention.png")
@@ -138,6 +140,56 @@ def test_chinese_plots_have_every_glyph(loaded, tmp_path):
             plt.close(fig)
     assert _glyph_warnings(record)
     assert font_families_for(["plain ascii"]) == list(plt.rcParams["font.family"])
+
+
+# Draws both Chinese plots in a fresh interpreter and prints what the glyph test checks. It loads
+# plots.py by its path: the package's __init__ imports torch, which the plots do not need.
+STALE_CACHE_PLOTS = """
+import importlib.util, json, sys, warnings
+import numpy as np
+from matplotlib import font_manager
+
+path, text, out = sys.argv[1:]
+spec = importlib.util.spec_from_file_location("plots", path)
+plots = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(plots)
+known = len(font_manager.fontManager.ttflist)
+tokens = list(text)
+families = plots.font_families_for(tokens)
+with warnings.catch_warnings(record=True) as record:
+    warnings.simplefilter("always")
+    n = len(tokens)
+    plots.plot_attention(tokens, np.full((1, 1, n, n), 1 / n), out + "/attention.png", dpi=50)
+    plots.plot_attributions(tokens, np.linspace(-1, 1, n), out + "/attributions.png", title=text, dpi=50)
+font = font_manager.findfont(font_manager.FontProperties(family=[families[0]]), fallback_to_default=False)
+print(json.dumps({"known": known, "families": families, "font": font,
+                  "warnings": [str(w.message) for w in record]}))
+"""
+
+
+def test_chinese_plots_have_every_glyph_with_a_font_cache_from_before_the_fonts(tmp_path):
+    import copy
+
+    import matplotlib
+    from matplotlib import font_manager
+
+    # A font list as matplotlib wrote it before fonts-noto-cjk was installed: its own fonts only.
+    stale = copy.copy(font_manager.fontManager)
+    stale.ttflist = [entry for entry in stale.ttflist if entry.fname.startswith(matplotlib.get_data_path())]
+    assert not any("CJK" in entry.name for entry in stale.ttflist)
+    config = tmp_path / "mplconfig"
+    config.mkdir()
+    font_manager.json_dump(stale, config / f"fontlist-v{font_manager.FontManager.__version__}.json")
+    plots = os.path.join(REPO, "hf_sincos_cls", "plots.py")
+    result = subprocess.run([sys.executable, "-c", STALE_CACHE_PLOTS, plots, TEXTS["zh"], str(tmp_path)],
+                            capture_output=True, text=True, env=quiet_env(MPLCONFIGDIR=str(config)), timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    drawn = json.loads(result.stdout.strip().splitlines()[-1])
+    assert drawn["known"] == len(stale.ttflist)  # the child read the stale list, not a new one
+    assert "CJK" in drawn["families"][0], f"no CJK font found ({drawn['families']})"
+    assert drawn["font"].endswith((".ttc", ".otf", ".ttf"))
+    assert not _glyph_warnings(drawn["warnings"]), drawn["warnings"]
+    assert (tmp_path / "attention.png").stat().st_size > 1000 and (tmp_path / "attributions.png").stat().st_size > 1000
 
 
 def _has_colour(image, hex_colour, tolerance=0.03):
