@@ -310,7 +310,7 @@ def run_baselines(
     that has seen them.
     """
     corpus = load_corpus(corpus_name, split_seed=split_seed)
-    text, text_pair, label_names, is_regression = corpus_columns(corpus)
+    text, text_pair, label_names, is_regression, _ = corpus_columns(corpus)
     if is_regression or text_pair is not None:
         raise ValueError(f"{corpus_name}: the baselines classify single texts; it is a regression or a pair task")
     missing = {"train", "validation", "test"} - set(corpus)

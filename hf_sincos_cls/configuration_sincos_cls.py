@@ -71,6 +71,10 @@ class SinCosClsConfig(PretrainedConfig):
             score the vocabulary at the masked positions alone and return logits for those
             rows only, as ModernBERT does. Saves most of a pre-training step's time; the
             classification model ignores it.
+        multi_label_threshold (`float`, defaults to 0.5):
+            Multi-label classification only (``problem_type="multi_label_classification"``): a
+            label applies where its sigmoid score is at least this. The training job sets it to
+            the value with the best micro-F1 on the validation split. Not in the blog.
     """
 
     model_type = "sincos_cls"
@@ -99,6 +103,7 @@ class SinCosClsConfig(PretrainedConfig):
         mask_padding=True,
         word_dropout_prob=0.0,
         sparse_prediction=False,
+        multi_label_threshold=0.5,
         **kwargs,
     ):
         self.vocab_size = vocab_size
@@ -122,6 +127,7 @@ class SinCosClsConfig(PretrainedConfig):
         self.mask_padding = mask_padding
         self.word_dropout_prob = word_dropout_prob
         self.sparse_prediction = sparse_prediction
+        self.multi_label_threshold = multi_label_threshold
         super().__init__(pad_token_id=pad_token_id, **kwargs)
         self._validate()
 
@@ -144,6 +150,9 @@ class SinCosClsConfig(PretrainedConfig):
             value = getattr(self, field)
             if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
                 fail(field, "must be a probability in [0, 1)")
+        threshold = self.multi_label_threshold
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
+            fail("multi_label_threshold", "must be a score between 0 and 1")
         if not isinstance(self.layer_norm_eps, (int, float)) or self.layer_norm_eps < 0:
             fail("layer_norm_eps", "must be a non-negative number")
         if self.hidden_act not in _ACTIVATIONS:

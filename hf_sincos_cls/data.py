@@ -40,6 +40,7 @@ from datasets import ClassLabel, Dataset, DatasetDict, DatasetInfo, Features, Va
 from datasets.exceptions import DatasetGenerationError
 from pandas.errors import ParserError
 
+from .multi_label import is_multi_label_feature, label_set_feature, list_feature_inner, read_label_sets
 from .wheel_data import cache_dir, sdist_members, wheel_member, wheel_members
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,8 @@ class CorpusColumns(NamedTuple):
     text_pair: str | None
     label_names: list[str] | None
     is_regression: bool
+    #: each row holds a list of label ids (``Sequence(ClassLabel)``), any number of them
+    is_multi_label: bool = False
 
 
 # --------------------------------------------------------------------------- entry point
@@ -99,7 +102,8 @@ def load_corpus(
     config_name: str | None = None,
     *,
     text_columns: str | Sequence[str] | None = None,
-    label_column: str | None = None,
+    label_column: str | Sequence[str] | None = None,
+    label_separator: str | None = None,
     split_seed: int = 0,
     require_labels: bool = True,
 ) -> DatasetDict:
@@ -116,26 +120,31 @@ def load_corpus(
     first two text columns other than the label (the first alone if there is only one).
     String and integer labels become ids in sorted order; float labels mean regression. A
     test split without labels gets ``-1`` (classification) or NaN (regression).
+    Multi-label data (any number of labels a row, :mod:`multi_label`): ``label_column`` names one
+    0/1 column per label, or ``label_separator`` splits each label cell (``"sport;tech"``), or
+    the label column holds lists (json); its ``label`` is then a list of label ids
+    (``Sequence(ClassLabel)``), None for a test row without labels.
     ``split_seed`` picks the 80/10/10 split of the offline corpora; the others keep theirs.
     With ``require_labels=False`` (pre-training), local files and Hub data sets are read for
     their text alone, labelled or not: every row gets the label ``-1`` of no class, empty texts
     are dropped, and a ``.txt`` file is one text a line.
     """
+    labels = _LabelSpec(_as_list(label_column) or ["label"], label_separator)
     if isinstance(name_or_files, Mapping):
-        corpus = _load_files(name_or_files, text_columns, label_column, require_labels)
+        corpus = _load_files(name_or_files, text_columns, labels, require_labels)
     else:
         name = str(name_or_files)
         glue_task = _glue_task(name, config_name)
         if name in OFFLINE_CORPORA:
-            _reject_column_arguments(name, text_columns, label_column)
+            _reject_column_arguments(name, text_columns, label_column, label_separator)
             corpus = OFFLINE_CORPORA[name](split_seed)
         elif glue_task is not None:
-            _reject_column_arguments(f"glue/{glue_task}", text_columns, label_column)
+            _reject_column_arguments(f"glue/{glue_task}", text_columns, label_column, label_separator)
             corpus = _load_glue(glue_task)
         elif _looks_like_file(name):
-            corpus = _load_files({"train": name}, text_columns, label_column, require_labels)
+            corpus = _load_files({"train": name}, text_columns, labels, require_labels)
         else:
-            corpus = _load_hub(name, config_name, text_columns, label_column, require_labels)
+            corpus = _load_hub(name, config_name, text_columns, labels, require_labels)
     logger.info("corpus %s\n%s", _describe_source(name_or_files, config_name), split_table(corpus))
     return corpus
 
@@ -185,6 +194,8 @@ def corpus_columns(corpus: DatasetDict) -> CorpusColumns:
     feature = reference.features["label"]
     if isinstance(feature, ClassLabel):
         return CorpusColumns(text[0], text[1] if len(text) == 2 else None, list(feature.names), False)
+    if is_multi_label_feature(feature):
+        return CorpusColumns(text[0], text[1] if len(text) == 2 else None, list(feature.feature.names), False, True)
     if isinstance(feature, Value) and feature.dtype in _FLOAT_DTYPES:
         return CorpusColumns(text[0], text[1] if len(text) == 2 else None, None, True)
     raise ValueError(f"label column holds {feature}, neither a ClassLabel nor floats; load the corpus with load_corpus")
@@ -202,6 +213,14 @@ def split_table(corpus: DatasetDict) -> str:
         unlabelled = [counts[split][-1] for split in splits]
         if any(unlabelled):
             rows.append(("(unlabelled)", unlabelled))
+    elif is_multi_label_feature(feature):  # a row counts once for each label it has
+        sets = {split: corpus[split]["label"] for split in splits}
+        counts = {split: Counter(i for row in rows_ if row for i in row) for split, rows_ in sets.items()}
+        rows = [(name, [counts[split][i] for split in splits]) for i, name in enumerate(feature.feature.names)]
+        for name, test in (("(no label)", lambda row: row == []), ("(unlabelled)", lambda row: row is None)):
+            found = [sum(map(test, sets[split])) for split in splits]
+            if any(found):
+                rows.append((name, found))
     rows.append(("total", [corpus[split].num_rows for split in splits]))
     header = ["label", *splits, "all"]
     body = [[name, *(f"{n:,}" for n in values), f"{sum(values):,}"] for name, values in rows]
@@ -504,10 +523,10 @@ def _load_glue(task: str) -> DatasetDict:
         # run_glue evaluates on the matched sets; the mismatched ones stay as extra splits.
         raw = DatasetDict({_MNLI_SPLITS.get(split, split): ds for split, ds in raw.items()})
     text, pair = GLUE_TASKS[task]
-    return _standardise(raw, [text] if pair is None else [text, pair], "label", f"glue/{task}")
+    return _standardise(raw, [text] if pair is None else [text, pair], _LabelSpec(["label"]), f"glue/{task}")
 
 
-def _load_hub(name: str, config_name: str | None, text_columns, label_column,
+def _load_hub(name: str, config_name: str | None, text_columns, labels: _LabelSpec,
               require_labels: bool = True) -> DatasetDict:
     try:
         raw = datasets.load_dataset(name, config_name)
@@ -520,8 +539,8 @@ def _load_hub(name: str, config_name: str | None, text_columns, label_column,
     if not isinstance(raw, DatasetDict):
         raise ValueError(f"Hub data set {name!r} did not load as named splits (got {type(raw).__name__})")
     if not require_labels:
-        return _unlabelled(raw, _as_list(text_columns), label_column or "label", name)
-    return _standardise(raw, _as_list(text_columns), label_column or "label", name)
+        return _unlabelled(raw, _as_list(text_columns), labels.columns, name)
+    return _standardise(raw, _as_list(text_columns), labels, name)
 
 
 def _looks_like_file(name: str) -> bool:
@@ -530,7 +549,7 @@ def _looks_like_file(name: str) -> bool:
     return path.is_file() or path.suffix.lower() in _FILE_LIKE_SUFFIXES
 
 
-def _load_files(files: Mapping[str, str | Path | Sequence[str | Path]], text_columns, label_column,
+def _load_files(files: Mapping[str, str | Path | Sequence[str | Path]], text_columns, labels: _LabelSpec,
                 require_labels: bool = True) -> DatasetDict:
     if not files:
         raise ValueError("no data files given: pass at least {'train': path}")
@@ -553,16 +572,15 @@ def _load_files(files: Mapping[str, str | Path | Sequence[str | Path]], text_col
         # without labels) does not stop the others from loading.
         raw[split] = _read_split(split, kind, readable, paths)
     source = ", ".join(f"{split}={paths}" for split, paths in files.items())
-    label_column = label_column or "label"
     if not require_labels:
-        return _unlabelled(raw, _as_list(text_columns), label_column, source)
-    return _standardise(raw, _as_list(text_columns), label_column, source)
+        return _unlabelled(raw, _as_list(text_columns), labels.columns, source)
+    return _standardise(raw, _as_list(text_columns), labels, source)
 
 
-def _unlabelled(raw: DatasetDict, text_columns: list[str] | None, label_column: str, source: str) -> DatasetDict:
+def _unlabelled(raw: DatasetDict, text_columns: list[str] | None, label_columns: list[str], source: str) -> DatasetDict:
     """Text for pre-training, whether or not the files have labels: the text column(s), empty
     texts dropped, and a ``label`` of -1 (no class) so that the corpus has load_corpus's shape."""
-    text_columns = _checked_text_columns(raw, text_columns, label_column, source)
+    text_columns = _checked_text_columns(raw, text_columns, label_columns, source)
     corpus = DatasetDict()
     for split, ds in raw.items():
         ds = _empty_texts_as_strings(ds.select_columns(text_columns))
@@ -790,10 +808,11 @@ def _is_common_chinese(char: str) -> bool:
 # --------------------------------------------------------------------------- columns and labels
 
 
-def _checked_text_columns(raw: DatasetDict, text_columns: list[str] | None, label_column: str, source: str) -> list[str]:
+def _checked_text_columns(raw: DatasetDict, text_columns: list[str] | None, label_columns: list[str],
+                          source: str) -> list[str]:
     """The text column(s) named, or run_glue's default: one or two, in every split, holding strings."""
     if text_columns is None:
-        text_columns = _default_text_columns(raw[_reference_split(raw)], label_column, source)
+        text_columns = _default_text_columns(raw[_reference_split(raw)], label_columns, source)
     if not 1 <= len(text_columns) <= 2:
         raise ValueError(f"give one text column, or two for sentence pairs; got {text_columns}")
     for split, ds in raw.items():
@@ -809,13 +828,17 @@ def _checked_text_columns(raw: DatasetDict, text_columns: list[str] | None, labe
     return text_columns
 
 
-def _standardise(raw: DatasetDict, text_columns: list[str] | None, label_column: str, source: str) -> DatasetDict:
-    """Keep the text column(s) and the label (renamed ``label``); labels to ids or floats; check every split."""
+def _standardise(raw: DatasetDict, text_columns: list[str] | None, labels: _LabelSpec, source: str) -> DatasetDict:
+    """Keep the text column(s) and the label (renamed ``label``); labels to ids, id lists (multi-label) or
+    floats; check every split."""
     for split, ds in raw.items():
         if ds.num_rows == 0:
             raise ValueError(f"split {split!r} of {source} is empty")
     reference = _reference_split(raw)
     ref = raw[reference]
+    if labels.is_multi_label(ref):
+        return _standardise_label_sets(raw, text_columns, labels, source)
+    label_column = labels.columns[0]
 
     def check_label_column(split: str, ds) -> None:
         if label_column not in ds.column_names:
@@ -823,7 +846,7 @@ def _standardise(raw: DatasetDict, text_columns: list[str] | None, label_column:
                              f"{ds.column_names} (name it with label_column, --label_column_name in the scripts)")
 
     check_label_column(reference, ref)
-    text_columns = _checked_text_columns(raw, text_columns, label_column, source)
+    text_columns = _checked_text_columns(raw, text_columns, labels.columns, source)
     for split, ds in raw.items():
         if not _is_test_split(split):
             check_label_column(split, ds)
@@ -843,6 +866,26 @@ def _standardise(raw: DatasetDict, text_columns: list[str] | None, label_column:
     return corpus
 
 
+def _standardise_label_sets(raw: DatasetDict, text_columns: list[str] | None, labels: _LabelSpec,
+                            source: str) -> DatasetDict:
+    """``_standardise`` for multi-label data: each row's labels as a list of ids (``multi_label``)."""
+    reference = _reference_split(raw)
+    for split, ds in raw.items():
+        missing = [column for column in labels.columns if column not in ds.column_names]
+        # A test split may come without labels: without any of the label columns.
+        unlabelled_test = _is_test_split(split) and split != reference and len(missing) == len(labels.columns)
+        if missing and not unlabelled_test:
+            raise ValueError(f"label column(s) {missing} not in split {split!r} of {source}; its columns: "
+                             f"{ds.column_names} (name them with label_column, --label_column_name in the scripts)")
+    text_columns = _checked_text_columns(raw, text_columns, labels.columns, source)
+    ids, names = read_label_sets(raw, labels.columns, labels.separator, reference, source, _is_test_split)
+    corpus = DatasetDict()
+    for split, ds in raw.items():
+        ds = _empty_texts_as_strings(ds.select_columns(text_columns))
+        corpus[split] = ds.add_column("label", ids[split], feature=label_set_feature(names))
+    return corpus
+
+
 def _empty_texts_as_strings(ds: Dataset) -> Dataset:
     """None in a text column (an empty csv cell) becomes ``""``: the model knows what an empty text gets."""
     nullable = [column for column in ds.column_names if ds.data.column(column).null_count]
@@ -856,18 +899,19 @@ def _empty_texts_as_strings(ds: Dataset) -> Dataset:
     )
 
 
-def _default_text_columns(ds: Dataset, label_column: str, source: str) -> list[str]:
+def _default_text_columns(ds: Dataset, label_columns: list[str], source: str) -> list[str]:
     """run_glue's rule, limited to string columns: sentence1/sentence2, else the first two, else the first."""
     candidates = [
         name for name, feature in ds.features.items()
-        if name != label_column and getattr(feature, "dtype", None) in _TEXT_DTYPES
+        if name not in label_columns and getattr(feature, "dtype", None) in _TEXT_DTYPES
     ]
     if "sentence1" in candidates and "sentence2" in candidates:
         chosen = ["sentence1", "sentence2"]
     else:
         chosen = candidates[:2]
     if not chosen:
-        raise ValueError(f"no text column in {source}: no string column besides {label_column!r} in {ds.column_names}")
+        besides = label_columns[0] if len(label_columns) == 1 else label_columns
+        raise ValueError(f"no text column in {source}: no string column besides {besides!r} in {ds.column_names}")
     logger.info("text column(s) of %s: %s (name them with text_columns to choose others)", source, chosen)
     return chosen
 
@@ -929,6 +973,20 @@ def _label_encoder(feature, reference_values, label_column: str, source: str) ->
 # --------------------------------------------------------------------------- small helpers
 
 
+class _LabelSpec(NamedTuple):
+    """Where a file's labels are: one column, one 0/1 column per label, or one column split on a separator."""
+
+    columns: list[str]
+    separator: str | None = None
+
+    def is_multi_label(self, ds: Dataset) -> bool:
+        """Several labels a row: 0/1 columns, a separator, or a label column of lists."""
+        if len(self.columns) > 1 or self.separator is not None:
+            return True
+        feature = ds.features.get(self.columns[0])
+        return feature is not None and list_feature_inner(feature) is not None
+
+
 def _reference_split(corpus: Mapping) -> str:
     """The split whose labels define the classes: train, else the first one."""
     if not corpus:
@@ -947,10 +1005,11 @@ def _as_list(columns: str | Sequence[str] | None) -> list[str] | None:
     return [columns] if isinstance(columns, str) else list(columns)
 
 
-def _reject_column_arguments(name: str, text_columns, label_column) -> None:
-    if text_columns is not None or label_column is not None:
+def _reject_column_arguments(name: str, text_columns, label_column, label_separator) -> None:
+    if text_columns is not None or label_column is not None or label_separator is not None:
         raise ValueError(
-            f"{name} has fixed columns; text_columns and label_column apply to local files and Hub data sets"
+            f"{name} has fixed columns; text_columns, label_column and label_separator apply to local files and "
+            "Hub data sets"
         )
 
 

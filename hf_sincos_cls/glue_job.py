@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,6 +111,12 @@ class ClassificationDataArguments(DataTrainingArguments):
         metadata={"help": "Without a validation split, this percentage of the training split is held out for "
                           "evaluation and checkpoint choice (0: none)."},
     )
+    label_separator: str | None = field(
+        default=None,
+        metadata={"help": "Multi-label data: the label cell holds several labels joined by this ('sport;tech'); "
+                          "an empty cell is a text with no label. (One 0/1 column per label: name them all with "
+                          "--label_column_name; a json list of labels needs no flag.)"},
+    )
     pad_to_max_length: bool = field(
         default=False, metadata={"help": "Pad every input to max_seq_length, as the blog does (slow)."}
     )
@@ -139,7 +146,16 @@ class RecipeTrainingArguments(JobTrainingArguments):
                           "evaluation and saving share a schedule."},
     )
     metric_for_best_model: str | None = field(
-        default="accuracy", metadata={"help": "Metric that picks the best checkpoint (regression: loss)."}
+        default="accuracy",
+        metadata={"help": "Metric that picks the best checkpoint: accuracy, macro_f1, matthews_correlation or loss "
+                          "(multi-label: micro_f1, macro_f1, subset_accuracy; regression: loss, pearson, spearmanr). "
+                          "Default: accuracy; micro_f1 for multi-label data, loss for regression."},
+    )
+    class_weight: str | None = field(
+        default=None,
+        metadata={"help": "Weight the loss by class: 'balanced' (each class weighs n_rows / (n_classes * its rows); "
+                          "multi-label: each label's positive rows weigh its negatives / positives) or "
+                          "label=weight pairs ('spam=5,ham=1'; labels not named weigh 1). Default: unweighted."},
     )
 
     def __post_init__(self):
@@ -178,8 +194,13 @@ def _label_fields(columns) -> dict:
     if columns.is_regression:
         return {"num_labels": 1, "problem_type": "regression"}
     labels = columns.label_names
-    return {"num_labels": len(labels), "problem_type": "single_label_classification",
+    problem = "multi_label_classification" if columns.is_multi_label else "single_label_classification"
+    return {"num_labels": len(labels), "problem_type": problem,
             "id2label": dict(enumerate(labels)), "label2id": {name: i for i, name in enumerate(labels)}}
+
+
+def _problem_type(columns) -> str:
+    return _label_fields(columns)["problem_type"]
 
 
 def _load_model(model_args, columns):
@@ -199,11 +220,16 @@ def _load_model(model_args, columns):
         return AutoModelForSequenceClassification.from_pretrained(name, trust_remote_code=remote,
                                                                   **_label_fields(columns))
     model = AutoModelForSequenceClassification.from_pretrained(name, trust_remote_code=remote)
+    saved_multi = model.config.problem_type == "multi_label_classification"
+    if not columns.is_regression and saved_multi != columns.is_multi_label and not model_args.new_classifier_head:
+        kinds = {True: "multi-label (any number of labels a text)", False: "single-label (one label a text)"}
+        raise ValueError(f"{name} is a {kinds[saved_multi]} classifier and the data is {kinds[columns.is_multi_label]}; "
+                         "pass --new_classifier_head to keep its encoder and start a new classifier")
     if not columns.is_regression:
         saved = [model.config.id2label[i] for i in range(model.config.num_labels)]
         if model_args.label_mapping is not None:
             return _with_mapped_classifier(model, columns, model_args.label_mapping, saved)
-        if saved != list(columns.label_names):
+        if saved != list(columns.label_names) or saved_multi != columns.is_multi_label:
             if not model_args.new_classifier_head:
                 raise ValueError(
                     f"{model_args.model_name_or_path} was trained for labels {saved}, the data has "
@@ -284,12 +310,18 @@ def _with_mapped_classifier(model, columns, mapping: str, saved: list[str]):
 
 
 def _tokenize(raw, tokenizer, columns, data_args):
+    """Token ids of every split; multi-label rows' label-id lists become the 0/1 rows the loss takes."""
+    from .multi_label import multi_hot
+
     padding = "max_length" if data_args.pad_to_max_length else False
 
     def encode(batch):
         pairs = (batch[columns.text_pair],) if columns.text_pair else ()
-        return tokenizer(batch[columns.text], *pairs, padding=padding, truncation=True,
-                         max_length=data_args.max_seq_length)
+        encoded = tokenizer(batch[columns.text], *pairs, padding=padding, truncation=True,
+                            max_length=data_args.max_seq_length)
+        if columns.is_multi_label:
+            encoded["label"] = [multi_hot(ids, len(columns.label_names)) for ids in batch["label"]]
+        return encoded
 
     text_columns = [c for c in (columns.text, columns.text_pair) if c]
     return raw.map(encode, batched=True, remove_columns=text_columns, desc="Tokenizing")
@@ -318,13 +350,16 @@ def _prepare(model_args, data_args, training_args):
     set_seed(training_args.seed)
     adaptations = Adaptations()
 
-    raw = load_data(data_args)
+    if data_args.label_separator is not None and not data_args.label_separator.strip():
+        raise ValueError(f"--label_separator {data_args.label_separator!r}: give the character(s) that join a "
+                         "cell's labels, such as ';' or '|'")
+    raw = load_data(data_args, label_separator=data_args.label_separator)
     columns = corpus_columns(raw)
     _choose_tasks(raw, training_args, adaptations)
     raw = _limited(raw, data_args)  # as if the files held no more rows
     raw = _hold_out_validation(raw, data_args, training_args, adaptations)
     raw = _limited(raw, data_args)  # --max_eval_samples of a held-out validation split too
-    _choose_evaluation(raw, columns, training_args, adaptations)
+    _choose_evaluation(raw, columns, training_args, adaptations, data_args.task_name)
     _check_splits(raw, training_args)
     if not model_args.model_name_or_path and (model_args.label_mapping is not None or model_args.new_classifier_head):
         flag = "--label_mapping" if model_args.label_mapping is not None else "--new_classifier_head"
@@ -357,7 +392,10 @@ def _prepare(model_args, data_args, training_args):
     test = encoded["test"] if training_args.do_predict else None
     if train is not None:
         _choose_epochs(len(train), training_args, adaptations)
-    return raw, columns, tokenizer, model, coverage, train, evaluation, test, adaptations
+    class_weights = None
+    if training_args.class_weight is not None and train is not None:
+        class_weights = _class_weights(training_args.class_weight, columns, raw["train"], adaptations)
+    return raw, columns, tokenizer, model, coverage, train, evaluation, test, adaptations, class_weights
 
 
 def _limited(raw, data_args):
@@ -384,8 +422,11 @@ def _choose_tasks(raw, training_args, adaptations: Adaptations) -> None:
 
 def _hold_out_validation(raw, data_args, training_args, adaptations: Adaptations):
     """Training without a validation split: hold out --validation_split_percentage of train,
-    stratified by label where every class has two rows, for evaluation and the best checkpoint."""
+    stratified by label where every class has two rows, for evaluation and the best checkpoint;
+    then every class (every label of multi-label data) with two rows or more has one on each side."""
     from datasets import ClassLabel, DatasetDict
+
+    from .data import corpus_columns
 
     percentage = data_args.validation_split_percentage
     if "validation" in raw or "train" not in raw or not training_args.do_train or percentage <= 0:
@@ -401,13 +442,60 @@ def _hold_out_validation(raw, data_args, training_args, adaptations: Adaptations
         parts = train.train_test_split(test_size=percentage / 100, seed=training_args.seed, stratify_by_column=stratify)
     except ValueError:  # too few rows for a stratified cut
         parts = train.train_test_split(test_size=percentage / 100, seed=training_args.seed)
-    adaptations.note("validation", f"{len(parts['test']):,} rows ({percentage}%) held out of the training split"
+    kept, held, remarks = parts["train"], parts["test"], ""
+    columns = corpus_columns(raw)
+    if not columns.is_regression:
+        kept, held, remarks = _every_class_on_both_sides(kept, held, columns)
+    adaptations.note("validation", f"{len(held):,} rows ({percentage}%) held out of the training split"
                                    + (", stratified by label" if stratify else "")
-                                   + " (the data has no validation split)")
-    return DatasetDict({**raw, "train": parts["train"], "validation": parts["test"]})
+                                   + " (the data has no validation split)" + remarks)
+    return DatasetDict({**raw, "train": kept, "validation": held})
 
 
-def _choose_evaluation(raw, columns, training_args, adaptations: Adaptations) -> None:
+def _every_class_on_both_sides(train, validation, columns):
+    """Move single rows between the two parts of a held-out split so that each class with two
+    rows or more has one in training and one in validation (a stratified cut of 10% gives a
+    class of 4 rows none). Returns both parts and what was done, for the log."""
+    from datasets import concatenate_datasets
+
+    def classes(label):
+        return label if columns.is_multi_label else [label]
+
+    sides = {"train": [classes(label) for label in train["label"]],
+             "validation": [classes(label) for label in validation["label"]]}
+    counts = {side: Counter(c for row in rows for c in row) for side, rows in sides.items()}
+    moved = {"train": [], "validation": []}  # row indices leaving that side
+    for label in range(len(columns.label_names)):
+        for side, other in (("validation", "train"), ("train", "validation")):
+            if counts[side][label] or not counts[other][label] or (side == "validation" and counts[other][label] < 2):
+                continue
+            # A row of this class whose other classes keep a row where it leaves.
+            for index, row in enumerate(sides[other]):
+                if label in row and index not in moved[other] and all(counts[other][c] >= 2 for c in row if c != label):
+                    moved[other].append(index)
+                    for c in row:
+                        counts[other][c] -= 1
+                        counts[side][c] += 1
+                    break
+    alone = [name for label, name in enumerate(columns.label_names) if counts["train"][label] + counts["validation"][label] == 1]
+    remarks = ""
+    if moved["train"] or moved["validation"]:
+        remarks += (f"; {len(moved['train']) + len(moved['validation'])} rows moved so that every class with two rows "
+                    "has one in training and one in validation")
+    if alone:
+        remarks += f"; {alone} have a single row: it trains, and validation cannot score them"
+    if not (moved["train"] or moved["validation"]):
+        return train, validation, remarks
+
+    def staying(ds, side):
+        gone = set(moved[side])
+        return ds.select([index for index in range(len(ds)) if index not in gone])
+
+    return (concatenate_datasets([staying(train, "train"), validation.select(moved["validation"])]),
+            concatenate_datasets([staying(validation, "validation"), train.select(moved["train"])]), remarks)
+
+
+def _choose_evaluation(raw, columns, training_args, adaptations: Adaptations, task_name: str | None = None) -> None:
     """Evaluate each epoch only where there is a validation split; regression keeps the lowest loss."""
     if "validation" not in raw:
         if training_args.eval_strategy != "no" and training_args.do_train:
@@ -418,6 +506,57 @@ def _choose_evaluation(raw, columns, training_args, adaptations: Adaptations) ->
         training_args.do_eval = getattr(training_args, "do_eval_given", training_args.do_eval)
     if columns.is_regression and training_args.metric_for_best_model == "accuracy":
         training_args.metric_for_best_model, training_args.greater_is_better = "loss", False
+    if columns.is_multi_label and training_args.metric_for_best_model == "accuracy":
+        training_args.metric_for_best_model, training_args.greater_is_better = "micro_f1", True
+        if training_args.load_best_model_at_end:
+            adaptations.note("checkpoint metric", "micro_f1 (multi-label data: a text's labels are scored one by one)")
+    if not task_name:  # a GLUE task reports GLUE's metrics
+        _check_metric_name(training_args, columns)
+
+
+def _check_metric_name(training_args, columns) -> None:
+    """--metric_for_best_model must be a metric the run reports (Trainer would fail after the first epoch)."""
+    from .metrics import METRIC_NAMES
+
+    metric = training_args.metric_for_best_model
+    if not training_args.load_best_model_at_end or metric is None:
+        return
+    known = ("loss", *METRIC_NAMES[_problem_type(columns)])
+    if metric.removeprefix("eval_") not in known:
+        raise ValueError(f"--metric_for_best_model {metric}: this run reports {', '.join(known)}")
+
+
+def _class_weights(spec: str, columns, train, adaptations: Adaptations) -> torch.Tensor:
+    """--class_weight as one weight per label: 'balanced' from the training rows' counts, or
+    label=weight pairs (the others 1). Multi-label weights are BCE's pos_weight."""
+    if columns.is_regression:
+        raise ValueError("--class_weight weighs classes; regression has none")
+    names = list(columns.label_names)
+    counts = np.zeros(len(names))
+    for label in train["label"]:
+        counts[label] += 1  # a list of ids (multi-label) counts each of them
+    if spec.strip().lower() == "balanced":
+        if (counts == 0).any():
+            raise ValueError(f"--class_weight balanced: labels {[n for n, c in zip(names, counts) if not c]} have no "
+                             "training row")
+        weights = (len(train) - counts) / counts if columns.is_multi_label else len(train) / (len(names) * counts)
+    else:
+        weights = np.ones(len(names))
+        for pair in filter(None, (part.strip() for part in spec.split(","))):
+            name, sep, value = (side.strip() for side in pair.partition("="))
+            if name not in names:
+                raise ValueError(f"--class_weight: {name!r} is not a label of the data; its labels are {names} "
+                                 "(or pass 'balanced')")
+            try:
+                weights[names.index(name)] = float(value)
+            except ValueError:
+                raise ValueError(f"--class_weight: {pair!r} is not label=weight") from None
+            if not sep or not weights[names.index(name)] > 0 or not math.isfinite(weights[names.index(name)]):
+                raise ValueError(f"--class_weight: {pair!r}: a weight is a positive number")
+    kind = "positive rows weigh" if columns.is_multi_label else "loss weights"
+    adaptations.note("class weights", f"{spec} ({kind} " + ", ".join(f"{n} {w:.3g}" for n, w in zip(names, weights))
+                                      + ")")
+    return torch.tensor(weights, dtype=torch.float32)
 
 
 def _choose_max_seq_length(raw, columns, tokenizer, config, data_args, adaptations: Adaptations,
@@ -456,7 +595,8 @@ def _choose_epochs(train_rows: int, training_args, adaptations: Adaptations) -> 
 
 
 def _train_and_report(model_args, data_args, training_args, checkpoint, callbacks,
-                      raw, columns, tokenizer, model, coverage, train, evaluation, test, adaptations) -> dict:
+                      raw, columns, tokenizer, model, coverage, train, evaluation, test, adaptations,
+                      class_weights) -> dict:
     from .metrics import build_compute_metrics
     from .model_card import write_model_card
     from .plots import plot_confusion_matrix, plot_training_curves
@@ -472,10 +612,12 @@ def _train_and_report(model_args, data_args, training_args, checkpoint, callback
         eval_dataset=evaluation if (training_args.do_eval or training_args.eval_strategy != "no") else None,
         processing_class=tokenizer,
         data_collator=collator,
-        compute_metrics=build_compute_metrics(columns.is_regression, data_args.task_name),
+        compute_metrics=build_compute_metrics(columns.is_regression, data_args.task_name, multi_label_threshold=(
+            getattr(model.config, "multi_label_threshold", 0.5) if columns.is_multi_label else None)),
         callbacks=callbacks,
         embedding_learning_rate=model_args.embedding_learning_rate,
         warmup_hold_steps=model_args.warmup_hold_steps,
+        class_weights=class_weights,
     )
 
     results: dict = {}
@@ -483,6 +625,8 @@ def _train_and_report(model_args, data_args, training_args, checkpoint, callback
     if training_args.do_train:
         metrics = train_and_save(trainer, train, checkpoint)
         results.update({f"train_{k}" if not k.startswith("train") else k: v for k, v in metrics.items()})
+        if columns.is_multi_label and evaluation is not None:
+            _choose_multi_label_threshold(trainer, evaluation, adaptations)
 
     plots = {}
     if training_args.do_eval:
@@ -491,7 +635,7 @@ def _train_and_report(model_args, data_args, training_args, checkpoint, callback
         trainer.log_metrics("eval", metrics)
         trainer.save_metrics("eval", metrics)
         results.update(metrics)
-        if trainer.is_world_process_zero() and not columns.is_regression:
+        if trainer.is_world_process_zero() and not columns.is_regression and not columns.is_multi_label:
             plots["confusion_matrix"] = plot_confusion_matrix(
                 output.label_ids, output.predictions.argmax(-1), columns.label_names,
                 output_dir / "confusion_matrix.png", title="validation split")
@@ -500,9 +644,9 @@ def _train_and_report(model_args, data_args, training_args, checkpoint, callback
         results.update(_predict(trainer, test, columns, output_dir))
 
     if trainer.is_world_process_zero():
-        metric = None if columns.is_regression else "accuracy"
-        curve = plot_training_curves(trainer.state.log_history, output_dir / "training_curves.png",
-                                     metric=metric or "pearson")
+        metric = {"regression": "pearson", "multi_label_classification": "micro_f1"}.get(_problem_type(columns),
+                                                                                         "accuracy")
+        curve = plot_training_curves(trainer.state.log_history, output_dir / "training_curves.png", metric=metric)
         if curve is not None:
             plots["training_curves"] = curve
         if training_args.do_train:
@@ -512,19 +656,49 @@ def _train_and_report(model_args, data_args, training_args, checkpoint, callback
     return results
 
 
+def _choose_multi_label_threshold(trainer, evaluation, adaptations: Adaptations) -> None:
+    """The multi-label decision threshold with the best micro-F1 on the validation split, saved
+    in the model's config (``multi_label_threshold``) and used for every score after training."""
+    from .multi_label import choose_threshold
+
+    output = trainer.predict(evaluation, metric_key_prefix="threshold")
+    scores = 1.0 / (1.0 + np.exp(-np.asarray(output.predictions, dtype=np.float64)))
+    threshold, micro_f1 = choose_threshold(scores, np.asarray(output.label_ids) > 0.5)
+    config = trainer.model.config
+    config.multi_label_threshold = threshold
+    trainer.compute_metrics.threshold = threshold
+    if trainer.is_world_process_zero():
+        config.save_pretrained(trainer.args.output_dir)
+    adaptations.note("multi-label threshold", f"{threshold:g}: the best validation micro-F1 ({micro_f1:.4f}) of "
+                                              "the scores 0.05 to 0.95")
+
+
+def _prediction_rows(predictions, columns, threshold: float) -> list[str]:
+    """What predict_results.txt shows for each text: a number, a label, or a text's labels joined by ','."""
+    if columns.is_regression:
+        return [f"{value:.4f}" for value in predictions.squeeze(-1)]
+    if columns.is_multi_label:
+        chosen = 1.0 / (1.0 + np.exp(-np.asarray(predictions, dtype=np.float64))) >= threshold
+        return [",".join(name for name, on in zip(columns.label_names, row) if on) for row in chosen]
+    return [columns.label_names[int(value)] for value in predictions.argmax(-1)]
+
+
 def _predict(trainer, test, columns, output_dir: Path) -> dict:
     """predict_results.txt, and test_results.json when the split carries labels."""
-    labels = np.asarray(test["label"], dtype=np.float64)
-    has_labels = not (np.isnan(labels).any() if columns.is_regression else (labels < 0).any())
+    if columns.is_multi_label:
+        has_labels = all(row is not None for row in test["label"])
+    else:
+        labels = np.asarray(test["label"], dtype=np.float64)
+        has_labels = not (np.isnan(labels).any() if columns.is_regression else (labels < 0).any())
     inputs = test if has_labels else test.remove_columns("label")
     output = trainer.predict(inputs, metric_key_prefix="test")
-    predictions = output.predictions.squeeze(-1) if columns.is_regression else output.predictions.argmax(-1)
     results = {}
     if trainer.is_world_process_zero():
+        threshold = getattr(trainer.model.config, "multi_label_threshold", 0.5)
+        rows = _prediction_rows(output.predictions, columns, threshold)
         with open(output_dir / "predict_results.txt", "w", encoding="utf-8") as handle:
             handle.write("index\tprediction\n")
-            for index, value in enumerate(predictions):
-                shown = f"{value:.4f}" if columns.is_regression else columns.label_names[int(value)]
+            for index, shown in enumerate(rows):
                 handle.write(f"{index}\t{shown}\n")
     if has_labels:
         metrics = {**output.metrics, "test_samples": len(test)}

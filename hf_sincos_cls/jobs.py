@@ -37,8 +37,10 @@ GLOVE_DEFAULT = "glove.6B.50d"
 # two CPU cores (model_card.md, "Results"): 128 wide, 2 blocks, the last 2 summed.
 RECIPE_CONFIG = {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 512,
                  "pooling_layers": 2}
-# Config fields that are not flags: set from the tokenizer, the word vectors or the data.
-_NOT_FLAGS = ("vocab_size", "pad_token_id", "embedding_size", "type_vocab_size", "sparse_prediction")
+# Config fields that are not flags: set from the tokenizer, the word vectors or the data (the
+# multi-label threshold from the validation split).
+_NOT_FLAGS = ("vocab_size", "pad_token_id", "embedding_size", "type_vocab_size", "sparse_prediction",
+              "multi_label_threshold")
 
 
 @dataclass
@@ -189,7 +191,11 @@ class DataTrainingArguments:
     text_column_names: str | None = field(
         default=None, metadata={"help": "Text column(s) of local files, comma-separated (two for sentence pairs)."}
     )
-    label_column_name: str = field(default="label")
+    label_column_name: str = field(
+        default="label",
+        metadata={"help": "The label column of local files; several, comma-separated, for multi-label data with "
+                          "one 0/1 column per label (toxic,obscene,insult)."},
+    )
     max_seq_length: int | None = field(
         default=None, metadata={"help": "Longer inputs are truncated. Default: the model's positions."}
     )
@@ -258,23 +264,26 @@ def setup_logging(training_args: TrainingArguments) -> None:
     transformers.utils.logging.set_verbosity_warning()
 
 
-def load_data(data_args: DataTrainingArguments, require_labels: bool = True):
+def load_data(data_args: DataTrainingArguments, require_labels: bool = True, label_separator: str | None = None):
     """The DatasetDict that ``data_args`` names (an offline corpus, GLUE, the Hub or local files);
-    ``require_labels=False`` also reads local files of text alone (``load_corpus``)."""
+    ``require_labels=False`` also reads local files of text alone, ``label_separator`` splits a
+    label cell into several labels (``load_corpus``)."""
     from .data import load_corpus
 
     kind = data_args.source()
     columns = data_args.text_column_names.split(",") if data_args.text_column_names else None
-    if kind == "corpus":
-        return load_corpus(data_args.corpus)
-    if kind == "task_name":
-        return load_corpus(f"glue/{data_args.task_name}")
+    if kind in ("corpus", "task_name"):
+        if label_separator is not None:
+            raise ValueError(f"--label_separator reads labels of local files and Hub data sets; {kind} "
+                             f"{data_args.corpus or data_args.task_name} has its own")
+        return load_corpus(data_args.corpus if kind == "corpus" else f"glue/{data_args.task_name}")
+    labels = [name.strip() for name in data_args.label_column_name.split(",")]
+    options = {"text_columns": columns, "label_column": labels if len(labels) > 1 else labels[0],
+               "label_separator": label_separator, "require_labels": require_labels}
     if kind == "dataset_name":
-        return load_corpus(data_args.dataset_name, data_args.dataset_config_name, text_columns=columns,
-                           label_column=data_args.label_column_name, require_labels=require_labels)
+        return load_corpus(data_args.dataset_name, data_args.dataset_config_name, **options)
     files = {split: getattr(data_args, f"{split}_file") for split in ("train", "validation", "test")}
-    return load_corpus({split: path for split, path in files.items() if path}, text_columns=columns,
-                       label_column=data_args.label_column_name, require_labels=require_labels)
+    return load_corpus({split: path for split, path in files.items() if path}, **options)
 
 
 def limit(dataset, n: int | None):

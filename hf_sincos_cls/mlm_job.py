@@ -3,7 +3,8 @@ a new GloVe-initialised model learns to fill in masked words of a corpus's train
 (labels unused) and of its unlabelled texts, then ``run_glue_style.py --model_name_or_path``
 fine-tunes it for classification.
 
-``scripts/run_mlm.py`` parses arguments into the dataclasses below and calls ``run``.
+``scripts/run_mlm.py`` parses arguments into the dataclasses below and calls ``run``, which
+saves the model, its tokenizer, metrics, the loss curves and a model card (README.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datasets import Dataset
 from transformers import DataCollatorForLanguageModeling, IntervalStrategy, set_seed
 
 from .jobs import (
+    Adaptations,
     DataTrainingArguments,
     JobTrainingArguments,
     ModelArguments,
@@ -71,6 +73,21 @@ class PretrainingDataArguments(DataTrainingArguments):
 
 
 @dataclass
+class PretrainingData:
+    """What ``_prepare`` read besides the encoded splits, for the model card: the data, which
+    texts went where, and the choices made from them."""
+
+    raw: object  # the DatasetDict as loaded
+    columns: object
+    from_split: int  # texts of the training split (labels unused)
+    unlabelled: int  # the offline corpus's texts outside its labelled splits
+    held_out: int  # texts kept out of training for perplexity (0: none)
+    held_out_from: str | None  # "validation", or the slice of the texts as datasets writes it ("train[:5%]")
+    coverage: object = None  # the word vectors' coverage, None when none were looked up
+    adaptations: dict = field(default_factory=dict)
+
+
+@dataclass
 class PretrainingTrainingArguments(JobTrainingArguments):
     """``TrainingArguments`` whose defaults are the pre-training recipe: AdamW at 1e-3 (3e-3 for
     the word vectors, see ``ModelArguments``), 5% warm-up then cosine decay, batch 64, 20
@@ -104,7 +121,7 @@ def run(model_args: ModelArguments, data_args: DataTrainingArguments, mlm_args: 
     setup_logging(training_args)
     with input_errors():
         checkpoint = resume_checkpoint(training_args)
-        tokenizer, model, train, evaluation = _prepare(model_args, data_args, mlm_args, training_args)
+        tokenizer, model, train, evaluation, data = _prepare(model_args, data_args, mlm_args, training_args)
 
     training_args.prediction_loss_only = True
     trainer = SinCosClsTrainer(
@@ -129,14 +146,32 @@ def run(model_args: ModelArguments, data_args: DataTrainingArguments, mlm_args: 
         trainer.save_metrics("eval", metrics)
         results.update(metrics)
     if trainer.is_world_process_zero():
-        from .plots import plot_training_curves
-
-        plot_training_curves(trainer.state.log_history, Path(training_args.output_dir) / "training_curves.png")
+        _report(trainer, model_args, data_args, mlm_args, data, results, train, evaluation)
     return results
 
 
+def _report(trainer, model_args, data_args, mlm_args, data: PretrainingData, results, train, evaluation) -> None:
+    """The loss curves and, when this run trained, the model card (main process only)."""
+    from .model_card import write_pretraining_card
+    from .plots import plot_training_curves
+
+    training_args = trainer.args
+    output_dir = Path(training_args.output_dir)
+    # Loss alone: plot_training_curves marks a metric's largest value as its best, the worst perplexity.
+    curve = plot_training_curves(trainer.state.log_history, output_dir / "training_curves.png")
+    if not training_args.do_train:
+        return
+    write_pretraining_card(
+        output_dir, model=trainer.model, tokenizer=trainer.processing_class, data=data, data_args=data_args,
+        model_args=model_args, mlm_args=mlm_args, training_args=training_args, results=results,
+        trained=len(train), evaluated=len(evaluation) if evaluation is not None else 0,
+        total_steps=trainer.state.max_steps, plots={"training_curves": curve} if curve else {},
+    )
+
+
 def _prepare(model_args, data_args, mlm_args, training_args):
-    """Texts, tokenizer (with ``[MASK]``), a new GloVe-initialised model and the encoded splits."""
+    """Texts, tokenizer (with ``[MASK]``), a new GloVe-initialised model, the encoded splits and
+    what the model card tells of them (``PretrainingData``)."""
     if model_args.model_name_or_path:
         raise ValueError("run_mlm.py pre-trains a new model; fine-tune a saved one with "
                          "run_glue_style.py --model_name_or_path")
@@ -154,11 +189,15 @@ def _prepare(model_args, data_args, mlm_args, training_args):
         raise ValueError(f"pre-training needs a non-empty 'train' split; the data has {sorted(raw)}")
     columns = corpus_columns(raw)
     texts = pretraining_texts(raw, columns, data_args, mlm_args)
-    held_out = list(split_texts(raw["validation"], columns)) if "validation" in raw else None
-    texts, held_out = _held_out(texts, held_out, data_args, training_args)
-    tokenizer = _build_tokenizer(texts, model_args, data_args)
-    model, coverage = _build_model(model_args, data_args, tokenizer, texts)
-    logger.info("model: %s parameters, word vectors %s", f"{model.num_parameters():,}", coverage)
+    read = len(texts)
+    validation = list(split_texts(raw["validation"], columns)) if "validation" in raw else None
+    texts, held_out = _held_out(texts, validation, data_args, training_args)
+    data = _texts_read(raw, columns, read, len(texts), validation, data_args)
+    adaptations = Adaptations()
+    tokenizer = _build_tokenizer(texts, model_args, data_args, adaptations)
+    model, data.coverage = _build_model(model_args, data_args, tokenizer, texts, adaptations)
+    data.adaptations = adaptations.items
+    logger.info("model: %s parameters, word vectors %s", f"{model.num_parameters():,}", data.coverage)
 
     def encode(batch):
         return tokenizer(batch["text"], truncation=True, max_length=data_args.max_seq_length,
@@ -172,7 +211,20 @@ def _prepare(model_args, data_args, mlm_args, training_args):
         if held_out is not None:
             held_out = limit(Dataset.from_dict({"text": held_out}), data_args.max_eval_samples)  # before tokenizing
             evaluation = held_out.map(encode, batched=True, remove_columns=["text"], desc="Tokenizing")
-    return tokenizer, model, train, evaluation
+    return tokenizer, model, train, evaluation, data
+
+
+def _texts_read(raw, columns, read: int, kept: int, validation: list[str] | None, data_args) -> PretrainingData:
+    """Which texts went where (for the card): ``read`` texts, ``kept`` of them after the
+    held-out share was cut, or the validation split's beside them."""
+    from_split = len(raw["train"]) * (2 if columns.text_pair else 1)  # as split_texts streams them
+    if validation is not None:
+        held_out, source = len(validation), "validation"
+    elif kept < read:
+        held_out, source = read - kept, f"train[:{data_args.validation_split_percentage}%]"
+    else:
+        held_out, source = 0, None
+    return PretrainingData(raw, columns, from_split, read - from_split, held_out, source)
 
 
 def _held_out(texts: list[str], validation: list[str] | None, data_args, training_args):
@@ -210,14 +262,14 @@ def pretraining_texts(raw, columns, data_args: DataTrainingArguments, mlm_args: 
     return texts
 
 
-def _build_tokenizer(texts, model_args, data_args):
-    tokenizer = new_tokenizer(texts, model_args, data_args)
+def _build_tokenizer(texts, model_args, data_args, adaptations=None):
+    tokenizer = new_tokenizer(texts, model_args, data_args, adaptations)
     tokenizer.add_special_tokens({"mask_token": MASK})
     return tokenizer
 
 
-def _build_model(model_args, data_args, tokenizer, texts):
+def _build_model(model_args, data_args, tokenizer, texts, adaptations=None):
     from .modeling_sincos_cls import SinCosClsForMaskedLM
 
-    return new_model(SinCosClsForMaskedLM, model_args, data_args, tokenizer, texts,
+    return new_model(SinCosClsForMaskedLM, model_args, data_args, tokenizer, texts, adaptations,
                      type_vocab_size=model_args.type_vocab_size or 0, sparse_prediction=True)

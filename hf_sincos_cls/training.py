@@ -1,6 +1,6 @@
 """Training with transformers' Trainer: the blog's warm-up + cosine schedule, its optional hold
-phase, a separate learning rate for the word vectors, training and saving, and finding the
-checkpoint to resume from."""
+phase, a separate learning rate for the word vectors, class weights in the loss, training and
+saving, and finding the checkpoint to resume from."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import math
 import os
 from pathlib import Path
 
+import torch
+import torch.nn.functional as F
 from torch.optim.lr_scheduler import LambdaLR
 from transformers import Trainer, get_cosine_schedule_with_warmup
 
@@ -44,14 +46,32 @@ def cosine_schedule_with_warmup_and_hold(optimizer, num_warmup_steps: int, num_t
 
 
 class SinCosClsTrainer(Trainer):
-    """Trainer whose schedule is the warm-up + (hold) + cosine above, and whose optimizer can
-    give the word embeddings their own learning rate (GloVe rows want a larger step)."""
+    """Trainer whose schedule is the warm-up + (hold) + cosine above, whose optimizer can give
+    the word embeddings their own learning rate (GloVe rows want a larger step), and whose loss
+    can weight the classes (``class_weights``: one weight per label; for multi-label data, the
+    weight of each label's positive rows, BCE's ``pos_weight``)."""
 
     def __init__(self, *args, embedding_learning_rate: float | None = None, warmup_hold_steps: float = 0,
-                 **kwargs):
+                 class_weights: torch.Tensor | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.embedding_learning_rate = embedding_learning_rate
         self.warmup_hold_steps = warmup_hold_steps
+        self.class_weights = class_weights
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if self.class_weights is None or "labels" not in inputs:
+            return super().compute_loss(model, inputs, return_outputs=return_outputs,
+                                        num_items_in_batch=num_items_in_batch)
+        inputs = dict(inputs)
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        logits = outputs["logits"]
+        weights = self.class_weights.to(device=logits.device, dtype=logits.dtype)
+        if labels.shape == logits.shape:  # multi-label: a 0/1 row per text
+            loss = F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype), pos_weight=weights)
+        else:
+            loss = F.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1), weight=weights)
+        return (loss, outputs) if return_outputs else loss
 
     def create_optimizer(self, model=None):
         # transformers 5 passes the model to optimise; 4.x calls this without arguments.

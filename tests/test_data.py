@@ -199,7 +199,7 @@ def test_split_table_shows_rows_per_class_and_split(offline):
 
 
 def test_corpus_columns_describes_a_single_text_classification_corpus(offline):
-    assert corpus_columns(offline["rotten_tomatoes"]) == ("text", None, ["fresh", "rotten"], False)
+    assert corpus_columns(offline["rotten_tomatoes"]) == ("text", None, ["fresh", "rotten"], False, False)
 
 
 # --------------------------------------------------------------------------- splitting helpers
@@ -253,7 +253,7 @@ def test_jsonl_float_labels_mean_regression(tmp_path):
     train = _write(tmp_path / "train.jsonl", "\n".join(json.dumps(row) for row in rows))
     corpus = load_corpus({"train": train})
     assert corpus["train"].features["label"] == Value("float32")
-    assert corpus_columns(corpus) == ("text", None, None, True)
+    assert corpus_columns(corpus) == ("text", None, None, True, False)
 
 
 def test_sentence_pairs_default_to_sentence1_and_sentence2(tmp_path):
@@ -529,7 +529,7 @@ def test_glue_mnli_asks_the_hub_and_uses_the_matched_splits(monkeypatch):
     corpus = load_corpus("glue/mnli")
     assert calls == [("nyu-mll/glue", "mnli")]
     assert list(corpus) == ["train", "validation", "validation_mismatched", "test", "test_mismatched"]
-    assert corpus_columns(corpus) == ("premise", "hypothesis", ["entailment", "neutral", "contradiction"], False)
+    assert corpus_columns(corpus) == ("premise", "hypothesis", ["entailment", "neutral", "contradiction"], False, False)
     assert corpus["test"]["label"] == [-1, -1, -1]
 
 
@@ -537,7 +537,7 @@ def test_glue_stsb_is_regression(monkeypatch):
     stsb = _glue_like(["sentence1", "sentence2"], Value("float32"), [0.0, 2.5, 5.0], ["train", "validation"])
     _fake_hub(monkeypatch, stsb)
     corpus = load_corpus("glue", config_name="stsb")
-    assert corpus_columns(corpus) == ("sentence1", "sentence2", None, True)
+    assert corpus_columns(corpus) == ("sentence1", "sentence2", None, True, False)
     assert corpus["validation"]["label"] == [0.0, 2.5, 5.0]
 
 
@@ -571,4 +571,4 @@ def test_hub_dataset_keeps_its_class_names(monkeypatch):
     calls = _fake_hub(monkeypatch, hub)
     corpus = load_corpus("someone/reviews", config_name="plain")
     assert calls == [("someone/reviews", "plain")]
-    assert corpus_columns(corpus) == ("text", None, ["neg", "pos"], False)
+    assert corpus_columns(corpus) == ("text", None, ["neg", "pos"], False, False)

@@ -163,6 +163,23 @@ def test_pretraining_saves_an_encoder_with_mask_token_and_learns(pretrained):
     assert (pretrained / "training_curves.png").is_file()
 
 
+
+@pytest.mark.slow
+def test_the_script_writes_a_card_naming_the_corpus_and_the_values_given(pretrained):
+    """run_mlm.py itself, on Rotten Tomatoes with flags given: the card says what was given."""
+    from huggingface_hub import ModelCard
+
+    card = ModelCard.load(pretrained / "README.md")
+    assert card.data.datasets == ["rotten_tomatoes"] and card.data.pipeline_tag == "fill-mask"
+    (result,) = card.data.eval_results
+    perplexity = json.loads((pretrained / "eval_results.json").read_text())["perplexity"]
+    assert (result.dataset_split, result.metric_value) == ("validation", perplexity)
+    for row in ("| epochs | 3 |", "| batch per device | 16 |", "| learning rate | 0.002 |", "| max_seq_length | 64 |",
+                "| seed | 0 |", f"| perplexity | {perplexity:.4f} |"):
+        assert row in card.text, row
+    assert "Trained on 600 texts (the first `--max_train_samples`)" in card.text
+    assert "1,083 unlabelled texts" in card.text and "--corpus rotten_tomatoes" in card.text
+
 @pytest.mark.slow
 def test_fine_tuning_from_the_encoder_starts_a_head_for_the_corpus_labels(pretrained, tmp_path):
     result = _run(GLUE_SCRIPT, "--model_name_or_path", str(pretrained), "--corpus", "rotten_tomatoes",
@@ -325,3 +342,99 @@ def test_pretraining_without_held_out_text_does_not_evaluate_unless_asked(tmp_pa
     assert "eval_loss" not in results and results["train_samples"] == 2
     with pytest.raises(InputError, match="--do_eval needs a validation split"):
         run(*parse_args([*base, "--output_dir", str(tmp_path / "b"), "--do_train", "--do_eval"]))
+
+
+# The model card ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def one_epoch(tmp_path_factory):
+    """`run_mlm.py --train_file mine.txt --output_dir out --num_train_epochs 1`: every other
+    value the recipe's, GloVe included; 5 of the 100 texts held out for perplexity."""
+    from hf_sincos_cls.mlm_job import parse_args, run
+
+    root = tmp_path_factory.mktemp("mlm_card")
+    words = "the movie was good fun dull plot great film cast story acting".split()
+    lines = [" ".join(words[(i * j) % len(words)] for j in range(10)) for i in range(100)]
+    (root / "mine.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run(*parse_args(["--train_file", str(root / "mine.txt"), "--output_dir", str(root / "out"),
+                     "--num_train_epochs", "1"]))
+    return root / "out"
+
+
+def test_one_epoch_run_writes_a_fill_mask_card_with_the_recipe_it_used(one_epoch):
+    from huggingface_hub import ModelCard
+
+    card = ModelCard.load(one_epoch / "README.md")  # the front matter parses as the Hub parses it
+    meta = card.data.to_dict()
+    assert meta["pipeline_tag"] == "fill-mask" and meta["library_name"] == "transformers"
+    assert meta["license"] == "apache-2.0" and {"sincos_cls", "custom_code"} <= set(meta["tags"])
+    assert meta["language"] == ["en"] and "datasets" not in meta  # a local file names no data set
+    assert "[MASK]" in meta["widget"][0]["text"]
+    for row in ("| epochs | 1 |", "| batch per device | 64 |", "| learning rate | 0.001 |",
+                "| word vectors' learning rate | 0.003 |", "| warm-up | 1 of 2 steps (`--warmup_steps 0.05`) |",
+                "| mask probability | 0.15 |", "| max_seq_length | 128 |", "| seed | 42 |"):
+        assert row in card.text, row
+    evaluated = json.loads((one_epoch / "eval_results.json").read_text())
+    trained = json.loads((one_epoch / "train_results.json").read_text())
+    assert f"| perplexity | {evaluated['perplexity']:.4f} |" in card.text
+    assert f"| train_loss | {trained['train_loss']:.4f} |" in card.text and trained["epoch"] == 1.0
+    (result,) = card.data.eval_results
+    assert (result.task_type, result.metric_type, result.dataset_split) == ("fill-mask", "perplexity", "train[:5%]")
+    assert result.metric_value == evaluated["perplexity"]
+    assert "Perplexity is measured on the first 5 texts" in card.text and "Trained on 95 texts" in card.text
+    assert "Word vectors: `glove.6B.50d`" in card.text and "| `sparse_prediction` | True |" in card.text
+    assert "run_glue_style.py --model_name_or_path <this folder>" in card.text
+    assert "](training_curves.png)" in card.text and (one_epoch / "training_curves.png").is_file()
+
+
+@pytest.mark.slow
+def test_the_cards_fill_mask_snippet_runs_from_the_folder_alone(one_epoch):
+    """The card's Python block, run as a user would: only transformers and the folder's own code."""
+    import re
+
+    from helpers import run_python
+
+    (code,) = re.findall(r"```python\n(.*?)```", (one_epoch / "README.md").read_text(), flags=re.S)
+    assert "AutoModelForMaskedLM.from_pretrained(folder, trust_remote_code=True)" in code
+    out = run_python(code.replace("<this folder or Hub id>", str(one_epoch)), cwd=str(one_epoch.parent),
+                     block_package=True)
+    assert out.count("'sequence':") == 5 and "[MASK]" not in out
+
+
+def test_card_front_matter_names_a_corpus_and_masks_a_middle_word():
+    import yaml
+    from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
+    from huggingface_hub import ModelCard
+
+    from hf_sincos_cls.data import corpus_columns
+    from hf_sincos_cls.mlm_job import parse_args
+    from hf_sincos_cls.model_card import fill_mask_example, pretraining_card_metadata
+
+    features = Features({"text": Value("string"), "label": ClassLabel(names=["fresh", "rotten"])})
+    raw = DatasetDict({"train": Dataset.from_dict(
+        {"text": ["short", "a gorgeous and witty film", "质量很好，物流也快，非常满意"], "label": [0, 0, 1]}, features=features)})
+    columns = corpus_columns(raw)
+    _, data_args, _, _ = parse_args(["--corpus", "rotten_tomatoes", "--output_dir", "unused"])
+    example = fill_mask_example(raw, columns, "[MASK]")
+    assert example == "a gorgeous [MASK] witty film"
+    meta = pretraining_card_metadata("out/rt_mlm", raw=raw, columns=columns, data_args=data_args,
+                                     results={"eval_loss": 2.5, "perplexity": 12.18}, held_out_from="validation",
+                                     example=example)
+    card = ModelCard("---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n\n# card\n")
+    assert card.data.datasets == ["rotten_tomatoes"] and card.data.pipeline_tag == "fill-mask"
+    (result,) = card.data.eval_results
+    assert (result.dataset_type, result.dataset_split, result.metric_value) == ("rotten_tomatoes", "validation", 12.18)
+    chinese = DatasetDict({"train": raw["train"].select([2])})
+    assert fill_mask_example(chinese, columns, "[MASK]", char_level=True) == "质量很好，物流[MASK]快，非常满意"
+
+
+def test_only_the_main_process_writes_the_card_and_curves(tmp_path, monkeypatch):
+    from hf_sincos_cls.mlm_job import parse_args, run
+    from hf_sincos_cls.training import SinCosClsTrainer
+
+    (tmp_path / "mine.txt").write_text("\n".join(["the movie was good and fun", "the plot was dull"] * 20) + "\n")
+    monkeypatch.setattr(SinCosClsTrainer, "is_world_process_zero", lambda self: False)
+    out = tmp_path / "out"
+    run(*parse_args(["--train_file", str(tmp_path / "mine.txt"), "--output_dir", str(out), *TINY, "--glove", "none",
+                     "--num_train_epochs", "1", "--save_strategy", "no"]))
+    assert not (out / "README.md").exists() and not (out / "training_curves.png").exists()
