@@ -426,6 +426,20 @@ def imdb_mlm_part(seeds=(0, 1, 2), quick: bool = False) -> dict:
     return measure_imdb_mlm(seeds=seeds, quick=quick)
 
 
+def multi_label_part(seeds=(0, 1, 2), quick: bool = False) -> dict:
+    """A multi-label csv made of BBC News, both forms, against TF-IDF + one-vs-rest LR (``benchmarks/user_data.py``)."""
+    from .user_data import multi_label_part as measure_multi_label
+
+    return measure_multi_label(seeds=seeds, quick=quick)
+
+
+def imbalance_part(seeds=(0, 1, 2), quick: bool = False) -> dict:
+    """Rotten Tomatoes imbalanced 1:10, with and without class weights (``benchmarks/user_data.py``)."""
+    from .user_data import imbalance_part as measure_imbalance
+
+    return measure_imbalance(seeds=seeds, quick=quick)
+
+
 def compile_part(quick: bool = False) -> dict:
     """Training with ``--torch_compile`` against eager (``benchmarks/serving.py``)."""
     from .serving import compile_part as measure_compile
@@ -435,6 +449,7 @@ def compile_part(quick: bool = False) -> dict:
 
 PARTS = {"accuracy": accuracy_part, "plain": plain_part, "rules": rules_part, "pretraining_zh": pretraining_zh_part,
          "imdb": imdb_part, "imdb_tuning": imdb_tuning_part, "imdb_mlm": imdb_mlm_part,
+         "multi_label": multi_label_part, "imbalance": imbalance_part,
          "ablation": ablation_part, "tried": tried_part, "speed": speed_part, "serving": serving_part,
          "compile": compile_part, "vectors": vectors_part}
 # What a run without --parts measures: all but torch.compile, which spends minutes compiling
@@ -452,8 +467,8 @@ def run_benchmark(parts, quick: bool = False, seeds=(0, 1, 2)) -> dict:
                "quick": quick, "seeds": list(seeds)}
     for name in parts:
         start = time.perf_counter()
-        if name in ("accuracy", "plain", "rules", "pretraining_zh", "imdb", "imdb_tuning", "imdb_mlm", "ablation",
-                    "tried"):
+        if name in ("accuracy", "plain", "rules", "pretraining_zh", "imdb", "imdb_tuning", "imdb_mlm", "multi_label",
+                    "imbalance", "ablation", "tried"):
             results[name] = PARTS[name](seeds=seeds, quick=quick)
         else:
             results[name] = PARTS[name](quick=quick)
@@ -561,6 +576,10 @@ def to_markdown(results: dict) -> str:
         from .transfer import transfer_markdown
 
         lines += transfer_markdown(results)
+    if "multi_label" in results or "imbalance" in results:
+        from .user_data import user_data_markdown
+
+        lines += user_data_markdown(results)
     if "ablation" in results:
         lines += ["## The blog's choices, one at a time (Rotten Tomatoes, %)", "",
                   "| variant | flags | test accuracy | validation accuracy |", "|---|---|---|---|"]

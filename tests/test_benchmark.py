@@ -64,8 +64,17 @@ def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
     mlm = results["imdb_mlm"]
     assert mlm["pretraining"]["seconds_per_epoch"] > 0 and "--corpus imdb" in mlm["pretraining"]["command"]
     assert "imdb, the recipe from the MLM encoder" in mlm
+    multi_label = results["multi_label"]
+    assert set(multi_label["forms"]) == {"separator", "columns"}
+    # the two csv forms hold the same rows: the same seed gives the same model
+    assert multi_label["forms"]["separator"]["test_micro_f1"] == multi_label["forms"]["columns"]["test_micro_f1"]
+    assert 0.0 <= multi_label["baseline"]["test_micro_f1"] <= 1.0
+    imbalance = results["imbalance"]
+    assert imbalance["sizes"]["train"]["rotten"] * 10 <= imbalance["sizes"]["train"]["rows"]
+    assert len(imbalance["variants"]) == 3 and len(imbalance["baselines"]) == 2
     table = (tmp_path / "results.md").read_text()
     for heading in ("## Test accuracy", "## The plain csv command", "## Epochs on small", "## The blog's choices",
+                    "## Multi-label csv", "## Imbalanced classes",
                     "## Tried for", "## Speed against", "## Serving", "## Word vectors", "## IMDB, and the IMDB",
                     "## Fine-tuning the IMDB classifier", "## Masked-LM pre-training on IMDB"):
         assert heading in table

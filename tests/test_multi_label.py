@@ -262,3 +262,16 @@ def test_pipeline_and_onnx_serving_give_each_label_its_own_score(tmp_path):
         assert len(torch_scores) == 3 and sum(r["score"] for r in torch_scores) != pytest.approx(1.0, abs=1e-3)
         by_label = {r["label"]: r["score"] for r in onnx_scores}
         assert all(by_label[r["label"]] == pytest.approx(r["score"], abs=1e-4) for r in torch_scores)
+
+
+def test_macro_f1_picks_the_checkpoint_when_asked(tmp_path):
+    rows = [(f"good film {i % 7}", "fresh") for i in range(50)] + [(f"bad film {i % 3}", "rotten") for i in range(10)]
+    train = _write_csv(tmp_path / "t.csv", ["text", "label"], rows)
+    run(*parse_args(["--train_file", str(train), *_recipe_args(tmp_path, "--metric_for_best_model", "macro_f1"),
+                     "--num_train_epochs", "3"]))
+    state = json.loads((tmp_path / "out" / "trainer_state.json").read_text())
+    evaluations = [entry for entry in state["log_history"] if "eval_macro_f1" in entry]
+    assert len(evaluations) == 3
+    assert state["best_metric"] == max(entry["eval_macro_f1"] for entry in evaluations)
+    card = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
+    assert "The checkpoint with the best validation `macro_f1` (`--metric_for_best_model`) was kept." in card
