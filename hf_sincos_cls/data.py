@@ -23,6 +23,7 @@ import csv
 import functools
 import hashlib
 import itertools
+import json
 import logging
 import math
 import os
@@ -35,6 +36,7 @@ from typing import NamedTuple
 
 import charset_normalizer
 import datasets
+import numpy as np
 import pandas
 from datasets import ClassLabel, Dataset, DatasetDict, DatasetInfo, Features, Value
 from datasets.exceptions import DatasetGenerationError
@@ -77,6 +79,11 @@ _FILE_LIKE_SUFFIXES = frozenset(SUPPORTED_EXTENSIONS) | {
     ".tsv", ".txt", ".parquet", ".arrow", ".xlsx", ".xls", ".gz", ".bz2", ".zip", ".xml", ".pkl",
 }
 _TEXT_DTYPES = frozenset({"string", "large_string"})
+# What datasets calls a json column whose values are of several kinds (datasets >= 4).
+_JSON_FEATURE = getattr(datasets, "Json", ())
+#: Longer texts are cut here when read (``_cut_long_texts``): 12 characters a token at the longest
+#: input a model of this package reads (8,192 tokens), and about 0.1 s to tokenise.
+MAX_TEXT_CHARS = 100_000
 _FLOAT_DTYPES = frozenset({"float16", "float32", "float64"})
 _CATEGORY_DTYPES = frozenset(
     {"string", "large_string", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
@@ -114,7 +121,8 @@ def load_corpus(
     with ``config_name``); a local csv/tsv/json/jsonl file (used as ``train``) or a mapping
     of split name to file(s); or any other Hub data set id (with ``config_name``). A csv or
     tsv file need not be UTF-8: GBK/GB18030, Big5 and encodings charset-normalizer is sure of
-    are recognised (and logged); an empty text reads as ``""``. ``text_columns`` (one, or two for
+    are recognised (and logged); an empty text reads as ``""``, and a labelled text longer than
+    ``MAX_TEXT_CHARS`` characters is cut there (with a warning). ``text_columns`` (one, or two for
     pairs) and ``label_column`` (default ``label``) apply to local files and Hub data sets;
     without ``text_columns``, ``sentence1``/``sentence2`` are used when present, else the
     first two text columns other than the label (the first alone if there is only one).
@@ -601,6 +609,8 @@ def _file_kind(path: Path) -> str:
             f"file extension {path.suffix or '(none)'!r} of {path} is not supported; "
             f"use {', '.join(sorted(SUPPORTED_EXTENSIONS))}"
         )
+    if path.is_dir():
+        raise ValueError(f"data file {path} is a folder, not a file: name a {path.suffix} file (in it, or elsewhere)")
     if not path.is_file():
         raise FileNotFoundError(f"data file {path} does not exist")
     return kind
@@ -622,13 +632,17 @@ def _has_rows(path: Path, kind: str) -> bool:
 def _read_split(split: str, kind: str, readable: list[Path], originals: list[Path]) -> Dataset:
     """One split from its files (``readable``: the UTF-8 copies of ``originals``).
 
-    A malformed csv/tsv file (a line with more fields than the header) is a ValueError that
-    names the original file and the line, instead of datasets' DatasetGenerationError.
+    A malformed csv/tsv file (a line with more fields than the header) or json/jsonl file (a
+    JSON syntax error) is a ValueError that names the original file and the line, instead of
+    datasets' DatasetGenerationError or a message without either.
     """
     builder, options = _READERS[kind]
     try:
         return datasets.load_dataset(builder, data_files={split: [str(p) for p in readable]}, split=split, **options)
-    except (DatasetGenerationError, ParserError) as err:
+    except (DatasetGenerationError, ValueError) as err:  # ParserError is a ValueError
+        problem = _json_problem(originals) if kind == "json" else None
+        if problem is not None:
+            raise ValueError(problem) from None
         # datasets wraps pandas' ParserError; anything else is not about the file's shape.
         parser_error = err if isinstance(err, ParserError) else err.__cause__
         if not isinstance(parser_error, ParserError):
@@ -667,6 +681,36 @@ def _malformed_message(kind: str, path: Path | str, error: ParserError) -> str:
         return f"malformed {kind} file {path}: {detail} ({hint})"
     expected, line, saw = counts.groups()
     return f"malformed {kind} file {path}: line {line} has {saw} fields where the header has {expected} ({hint})"
+
+
+def _json_problem(paths: list[Path]) -> str | None:
+    """Where the first of these json/jsonl files that is not JSON breaks: file, line and column
+    of json's error (of the line's own, in JSON lines); None when they all parse."""
+    for path in paths:
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        try:
+            json.loads(text)
+            continue  # one JSON document
+        except json.JSONDecodeError as error:
+            whole = error
+        lines = text.split("\n")  # not splitlines: a JSON string may hold U+2028
+        first = next((line for line in lines if line.strip()), "")
+        if _json_error(first) is not None:  # not JSON lines: the document's own error
+            return f"data file {path} is not valid JSON: line {whole.lineno}, column {whole.colno}: {whole.msg}"
+        for number, line in enumerate(lines, 1):
+            error = _json_error(line) if line.strip() else None
+            if error is not None:
+                return (f"data file {path} is not valid JSON lines: line {number}, column {error.colno}: "
+                        f"{error.msg} (each line holds one JSON object)")
+    return None
+
+
+def _json_error(text: str) -> json.JSONDecodeError | None:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return error
+    return None
 
 
 # --------------------------------------------------------------------------- text encodings of csv/tsv files
@@ -810,22 +854,60 @@ def _is_common_chinese(char: str) -> bool:
 
 def _checked_text_columns(raw: DatasetDict, text_columns: list[str] | None, label_columns: list[str],
                           source: str) -> list[str]:
-    """The text column(s) named, or run_glue's default: one or two, in every split, holding strings."""
+    """The text column(s) named, or run_glue's default: one or two, none of them a label column,
+    in every split, holding text."""
     if text_columns is None:
         text_columns = _default_text_columns(raw[_reference_split(raw)], label_columns, source)
     if not 1 <= len(text_columns) <= 2:
         raise ValueError(f"give one text column, or two for sentence pairs; got {text_columns}")
+    _check_not_labels(text_columns, label_columns, source)
     for split, ds in raw.items():
         for column in text_columns:
-            if column not in ds.column_names:
-                raise ValueError(
-                    f"text column {column!r} is not in split {split!r} of {source}; its columns: {ds.column_names} "
-                    "(name the text column(s) with text_columns, --text_column_names in the scripts)"
-                )
-            dtype = getattr(ds.features[column], "dtype", None)
-            if dtype not in _TEXT_DTYPES:
-                raise ValueError(f"text column {column!r} of split {split!r} holds {ds.features[column]}, not strings")
+            _check_text_column(ds, column, split, source)
     return text_columns
+
+
+def _check_not_labels(text_columns: list[str], label_columns: list[str], source: str) -> None:
+    """A column holds the texts or the labels, and a text column cannot be named 'label' (the
+    name the label column takes), which is where a label column named after the texts leads."""
+    how = ("choose them with --label_column_name (the labels) and --text_column_names (the texts); label_column "
+           "and text_columns in load_corpus")
+    both = [column for column in text_columns if column in label_columns]
+    if both:
+        raise ValueError(f"label column {both[0]!r} is also the text column of {source}: {how}")
+    if "label" in text_columns:
+        raise ValueError(f"the label column is {label_columns[0]!r}, so column 'label' of {source} would be read as "
+                         f"the text: if {label_columns[0]!r} holds the texts, the labels are in 'label' (the "
+                         f"default); {how}")
+
+
+def _check_text_column(ds: Dataset, column: str, split: str, source: str) -> None:
+    """The column is in the split and holds strings, not all of them empty."""
+    if column not in ds.column_names:
+        raise ValueError(
+            f"text column {column!r} is not in split {split!r} of {source}; its columns: {ds.column_names} "
+            "(name the text column(s) with text_columns, --text_column_names in the scripts)"
+        )
+    # An all-empty csv column reads as float64 nulls: say so rather than that it holds floats.
+    if _has_no_text(ds, column):
+        raise ValueError(f"text column {column!r} of split {split!r} of {source} has no text: every cell is empty")
+    feature = ds.features[column]
+    if getattr(feature, "dtype", None) not in _TEXT_DTYPES:
+        kinds = _value_kinds(ds[column]) if isinstance(feature, _JSON_FEATURE) else []
+        held = f"mixes {' and '.join(kinds)}" if len(kinds) > 1 else f"holds {feature}, not strings"
+        raise ValueError(f"text column {column!r} of split {split!r} of {source} {held}")
+
+
+def _has_no_text(ds: Dataset, column: str) -> bool:
+    """Whether every cell of a column is null or blank (one pass in Arrow, not in Python)."""
+    import pyarrow.compute as pc
+
+    values = ds.data.column(column)
+    if values.null_count == len(values):
+        return True
+    if getattr(ds.features[column], "dtype", None) not in _TEXT_DTYPES:
+        return False
+    return not pc.max(pc.utf8_length(pc.utf8_trim_whitespace(values))).as_py()
 
 
 def _standardise(raw: DatasetDict, text_columns: list[str] | None, labels: _LabelSpec, source: str) -> DatasetDict:
@@ -861,7 +943,7 @@ def _standardise(raw: DatasetDict, text_columns: list[str] | None, labels: _Labe
             )
         values = list(ds[label_column]) if label_column in ds.column_names else [None] * ds.num_rows
         labels = encode(values, split, allow_missing=_is_test_split(split))
-        ds = _empty_texts_as_strings(ds.select_columns(text_columns))
+        ds = _cut_long_texts(_empty_texts_as_strings(ds.select_columns(text_columns)), split, source)
         corpus[split] = ds.add_column("label", labels, feature=encode.feature)
     return corpus
 
@@ -881,7 +963,7 @@ def _standardise_label_sets(raw: DatasetDict, text_columns: list[str] | None, la
     ids, names = read_label_sets(raw, labels.columns, labels.separator, reference, source, _is_test_split)
     corpus = DatasetDict()
     for split, ds in raw.items():
-        ds = _empty_texts_as_strings(ds.select_columns(text_columns))
+        ds = _cut_long_texts(_empty_texts_as_strings(ds.select_columns(text_columns)), split, source)
         corpus[split] = ds.add_column("label", ids[split], feature=label_set_feature(names))
     return corpus
 
@@ -899,6 +981,24 @@ def _empty_texts_as_strings(ds: Dataset) -> Dataset:
     )
 
 
+def _cut_long_texts(ds: Dataset, split: str, source: str) -> Dataset:
+    """Texts longer than ``MAX_TEXT_CHARS`` cut there, with one warning naming the first: a model
+    reads a few thousand tokens of a text at most, and the tokenizer, the vector coverage and the
+    length statistics would each tokenise a 50 MB cell whole (minutes)."""
+    import pyarrow.compute as pc
+
+    lengths = np.max([pc.utf8_length(ds.data.column(column)).to_numpy(zero_copy_only=False)
+                      for column in ds.column_names], axis=0)
+    long = np.flatnonzero(lengths > MAX_TEXT_CHARS)
+    if not len(long):
+        return ds
+    logger.warning("row %d of split %r of %s holds %s characters: cut to its first %s, as is every text longer "
+                   "than that (%s in all); a model reads a few thousand tokens of a text at most",
+                   long[0] + 1, split, source, f"{int(lengths[long[0]]):,}", f"{MAX_TEXT_CHARS:,}", f"{len(long):,}")
+    return ds.map(lambda batch: {column: [text[:MAX_TEXT_CHARS] for text in texts] for column, texts in batch.items()},
+                  batched=True, features=ds.features, desc="cutting long texts")
+
+
 def _default_text_columns(ds: Dataset, label_columns: list[str], source: str) -> list[str]:
     """run_glue's rule, limited to string columns: sentence1/sentence2, else the first two, else the first."""
     candidates = [
@@ -909,6 +1009,9 @@ def _default_text_columns(ds: Dataset, label_columns: list[str], source: str) ->
         chosen = ["sentence1", "sentence2"]
     else:
         chosen = candidates[:2]
+    if not chosen:  # an all-empty csv column reads as nulls of no string type: take it, to be named
+        chosen = [name for name in ds.column_names
+                  if name not in label_columns and ds.data.column(name).null_count == ds.num_rows][:1]
     if not chosen:
         besides = label_columns[0] if len(label_columns) == 1 else label_columns
         raise ValueError(f"no text column in {source}: no string column besides {besides!r} in {ds.column_names}")
@@ -954,6 +1057,15 @@ def _is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def _value_kinds(values) -> list[str]:
+    """The Python types among ``values`` with the row each first appears in: ``['int (row 1)', 'str (row 2)']``."""
+    first: dict[str, int] = {}
+    for row, value in enumerate(values, 1):
+        if value is not None:
+            first.setdefault(type(value).__name__, row)
+    return [f"{kind} (row {row})" for kind, row in first.items()]
+
+
 def _label_encoder(feature, reference_values, label_column: str, source: str) -> _LabelEncoder:
     if isinstance(feature, ClassLabel):
         return _LabelEncoder(list(feature.names), None, label_column, source)
@@ -964,6 +1076,10 @@ def _label_encoder(feature, reference_values, label_column: str, source: str) ->
         present = sorted({value for value in reference_values if not _is_missing(value)})
         lookup = {value: i for i, value in enumerate(present)}
         return _LabelEncoder([str(value) for value in present], lookup, label_column, source)
+    kinds = _value_kinds(reference_values) if isinstance(feature, _JSON_FEATURE) else []
+    if len(kinds) > 1:  # json labels of several kinds: datasets gives up on a type and calls it Json
+        raise ValueError(f"label column {label_column!r} of {source} mixes {' and '.join(kinds)}: a label column "
+                         "holds one kind, strings or integers (classification) or floats (regression)")
     raise ValueError(
         f"label column {label_column!r} of {source} holds {feature}; expected strings or integers "
         "(classification) or floats (regression)"

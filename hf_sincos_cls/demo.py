@@ -22,7 +22,10 @@ from .plots import ATTRIBUTION_COLOURS, plot_attention
 # Read when gradio is imported (before the Blocks flag below exists): no telemetry, no version check.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-MAX_TEXT_CHARS = 20_000  # the text box's limit; the model reads far fewer tokens anyway
+# The most characters of a text the demo reads, cut on the server before tokenising: the text
+# box holds the browser to it, but an API client is held by nothing else, and a 20 MB text made
+# the next visitor wait 43.5 s. The model reads at most max_position_embeddings tokens of it anyway.
+MAX_TEXT_CHARS = 20_000
 FALLBACK_EXAMPLES = ["A gorgeous, witty, seductive movie.", "A dull, lifeless mess that never ends.",
                      "质量很好，物流也快，非常满意", "包装破损，客服也不理人"]
 
@@ -36,8 +39,9 @@ def card_examples(model_dir: str | Path) -> list[str]:
     return [entry["text"] for entry in (metadata or {}).get("widget", []) if isinstance(entry, dict) and "text" in entry]
 
 
-def _summary(explanation) -> str:
-    """The line under the label: what was read, and the note when the text was cut."""
+def _summary(explanation, given_chars: int) -> str:
+    """The line under the label: what was read, and the notes when the text was cut (to
+    ``MAX_TEXT_CHARS`` characters of ``given_chars``, or to the tokens the model reads)."""
     total = sum(explanation.attributions)
     summary = (f"{len(explanation.tokens)} tokens read. Attributions to **{explanation.label}** sum to {total:+.3f} "
                f"(its logit {explanation.logit:.3f}, against {explanation.baseline_logit:.3f} for a text of "
@@ -46,6 +50,9 @@ def _summary(explanation) -> str:
         summary = (f"**Note: the text is too long for the model.** It has {explanation.num_text_tokens} tokens and "
                    f"the model reads at most {explanation.max_length}: only the first {explanation.max_length} were "
                    "read and are shaded; the rest is shown unshaded. " + summary)
+    if given_chars > MAX_TEXT_CHARS:
+        summary = (f"**Note: the text has {given_chars:,} characters; the demo reads the first {MAX_TEXT_CHARS:,}.** "
+                   + summary)
     return summary
 
 
@@ -59,8 +66,10 @@ def build_demo(model_dir: str | Path, examples: list[str] | None = None, n_steps
             texts, else a few English and Chinese reviews.
         n_steps: integration steps for the attributions.
 
-    Returns a ``gradio.Blocks``; call ``launch`` on it. Raises ``InputError`` for a folder that
-    holds no classifier, or when gradio or captum is not installed.
+    Returns a ``gradio.Blocks``; call ``launch`` on it. A text longer than ``MAX_TEXT_CHARS``
+    characters is cut there, with a note in the answer. Raises ``InputError`` for a folder that
+    holds no classifier (an ONNX export, an encoder) or a broken tokenizer file, or when gradio
+    or captum is not installed.
     """
     for module in ("gradio", "captum"):
         require_extra(module, "demo", "the demo")
@@ -75,6 +84,7 @@ def build_demo(model_dir: str | Path, examples: list[str] | None = None, n_steps
     def run(text: str, block: int, mean_heads: bool):
         if not text or not text.strip():
             raise gr.Error("The text box is empty: type a text to classify.")
+        given_chars, text = len(text), text[:MAX_TEXT_CHARS]  # before tokenising: see MAX_TEXT_CHARS
         with lock:
             try:
                 explanation = explain(text, model, tokenizer, n_steps=n_steps)
@@ -84,7 +94,7 @@ def build_demo(model_dir: str | Path, examples: list[str] | None = None, n_steps
         os.close(handle)  # plot_attention writes the file by its path
         image = plot_attention(explanation.tokens, explanation.attentions, Path(path), block=int(block),
                                mean_heads=mean_heads)
-        return explanation.scores, highlighted_spans(explanation), str(image), _summary(explanation)
+        return explanation.scores, highlighted_spans(explanation), str(image), _summary(explanation, given_chars)
 
     against, _, toward = ATTRIBUTION_COLOURS
     with gr.Blocks(title=f"sincos_cls: {Path(model_dir).name}", analytics_enabled=False) as demo:

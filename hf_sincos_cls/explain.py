@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .errors import InputError, check_classifier_folder, input_errors, require_extra
+from .errors import InputError, check_explainable_folder, input_errors, require_extra
 from .onnx_serving import default_score_function
 
 
@@ -88,26 +88,28 @@ def load_model_and_tokenizer(model_dir: str | Path, device: str | torch.device =
 
     The model is built from this package's installed classes, never from code files in the
     folder. Raises ``InputError`` when the folder, its ``config.json``, weights or tokenizer is
-    missing or unreadable, or when the folder holds another kind of model (an encoder saved by
-    run_mlm.py, which has no classifier, included).
+    missing or unreadable (naming the file), or when the folder holds another kind of model (an
+    encoder saved by run_mlm.py, which has no classifier, and an ONNX export included).
     """
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoModelForSequenceClassification
 
     from . import SinCosClsConfig  # noqa: F401  registers the model type with the Auto classes
+    from .tokenization import load_tokenizer
 
     folder = Path(model_dir)
-    check_classifier_folder(folder)
+    check_explainable_folder(folder)
     with input_errors(prefix=f"{folder} could not be loaded: "):
         model = AutoModelForSequenceClassification.from_pretrained(folder, trust_remote_code=False,
                                                                    attn_implementation="eager")
-        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+        tokenizer = load_tokenizer(folder, trust_remote_code=False)
     return model.to(device).eval(), tokenizer
 
 
 def max_tokens(model, tokenizer) -> int:
-    """The most tokens ``model`` reads: its ``max_position_embeddings``, or the tokenizer's
-    ``model_max_length`` when that is smaller."""
-    limit = model.config.max_position_embeddings
+    """The most tokens ``model`` reads (``SinCosClsModel.max_input_tokens``: its
+    ``max_position_embeddings`` or less), or the tokenizer's ``model_max_length`` when smaller."""
+    reads = getattr(model.base_model, "max_input_tokens", None)  # absent from a remote-code copy saved before it
+    limit = reads()[0] if reads else model.config.max_position_embeddings
     return min(limit, tokenizer.model_max_length) if tokenizer.model_max_length else limit
 
 

@@ -32,7 +32,6 @@ import transformers
 from transformers import (
     AutoConfig,
     AutoModelForSequenceClassification,
-    AutoTokenizer,
     DataCollatorWithPadding,
     EarlyStoppingCallback,
     TrainingArguments,
@@ -41,6 +40,7 @@ from transformers import (
 )
 
 from .jobs import (
+    MAX_POSITIONS,
     Adaptations,
     DataTrainingArguments,
     JobTrainingArguments,
@@ -55,9 +55,9 @@ from .jobs import (
     setup_logging,
     split_texts,
 )
-from .errors import input_errors
+from .errors import input_errors, is_size_mismatch
 from .modeling_sincos_cls import SinCosClsForSequenceClassification
-from .training import SinCosClsTrainer, train_and_save
+from .training import SinCosClsTrainer, claim_output_dir, resumed_tokenizer_and_model, train_and_save
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,8 @@ class ClassificationDataArguments(DataTrainingArguments):
     max_seq_length: int | None = field(
         default=None,
         metadata={"help": f"Longer inputs are truncated. Default: the {LENGTH_PERCENTILE}th percentile of the "
-                          "training texts' token counts, within the model's positions."},
+                          "training texts' token counts, within the model's positions. At most "
+                          f"{MAX_POSITIONS:,}; a saved model's positions cut a longer one (logged)."},
     )
     max_train_samples: int | None = field(
         default=None, metadata={"help": "Only the first N training rows, as if the data held no more: the tokenizer, "
@@ -187,6 +188,14 @@ def _check_splits(raw, training_args: TrainingArguments) -> None:
             raise ValueError(f"the '{split}' split is empty")
     if not any(needed.values()):
         raise ValueError("nothing to do: pass --do_train, --do_eval and/or --do_predict")
+    # The classes are the training labels (load_corpus); one class is no classifier, and
+    # transformers would refuse num_labels=1 with a message about problem_type (4.x trains it).
+    from datasets import ClassLabel
+
+    labels = raw["train"].features.get("label") if training_args.do_train else None
+    if isinstance(labels, ClassLabel) and labels.num_classes < 2:
+        found = f"every training row is labelled {labels.names[0]!r}" if labels.names else "the training rows have none"
+        raise ValueError(f"classification needs at least two labels; {found}")
 
 
 def _label_fields(columns) -> dict:
@@ -210,16 +219,20 @@ def _load_model(model_args, columns):
     if model_args.label_mapping is not None and model_args.new_classifier_head:
         raise ValueError("--label_mapping keeps the saved classifier, --new_classifier_head replaces it: "
                          "pass one of them")
-    saved = AutoConfig.from_pretrained(name, trust_remote_code=remote)
+    try:
+        saved = AutoConfig.from_pretrained(name, trust_remote_code=remote)
+    except ValueError as error:  # the config's own checks name the field, not the folder
+        if str(name) in str(error):
+            raise
+        raise ValueError(f"config.json of {name}: {error}") from error
     if not any(arch.endswith("ForSequenceClassification") for arch in saved.architectures or []):
         if model_args.label_mapping is not None:
             raise ValueError(f"--label_mapping maps the data's labels onto a saved classifier's, and {name} has no "
                              "classification head; drop the flag to start a new one")
         logger.info("%s has no classification head (%s): starting a new one for the data's labels",
                     name, ", ".join(saved.architectures or ["no architecture recorded"]))
-        return AutoModelForSequenceClassification.from_pretrained(name, trust_remote_code=remote,
-                                                                  **_label_fields(columns))
-    model = AutoModelForSequenceClassification.from_pretrained(name, trust_remote_code=remote)
+        return _from_pretrained(name, remote, **_label_fields(columns))
+    model = _from_pretrained(name, remote)
     saved_multi = model.config.problem_type == "multi_label_classification"
     if not columns.is_regression and saved_multi != columns.is_multi_label and not model_args.new_classifier_head:
         kinds = {True: "multi-label (any number of labels a text)", False: "single-label (one label a text)"}
@@ -241,6 +254,42 @@ def _load_model(model_args, columns):
     elif model_args.label_mapping is not None:
         raise ValueError("--label_mapping maps the data's labels onto a saved classifier's; regression has no labels")
     return model
+
+
+def _from_pretrained(name: str, remote: bool, **config_fields):
+    """``AutoModelForSequenceClassification.from_pretrained``; weights of other shapes than the
+    config's are an error naming the first such tensor and both shapes (transformers 5 names
+    none in its message, 4.x only the tensor's last name)."""
+    try:
+        return AutoModelForSequenceClassification.from_pretrained(name, trust_remote_code=remote, **config_fields)
+    except RuntimeError as error:
+        if not is_size_mismatch(error) or not Path(name).is_dir():
+            raise
+        found = _mismatched_tensors(Path(name), remote, config_fields)
+        if not found:
+            raise
+        more = f" (and {len(found) - 1} more tensors)" if len(found) > 1 else ""
+        raise ValueError(f"the weights of {name} do not fit its config.json: {found[0]}{more}; correct "
+                         "config.json, or save the model again (ignore_mismatched_sizes=True in from_pretrained "
+                         "starts the mismatched layers afresh)") from error
+
+
+def _mismatched_tensors(folder: Path, remote: bool, config_fields: dict) -> list[str]:
+    """Each tensor whose shape in the folder's safetensors files differs from what its
+    config.json builds, as 'name is (a, b) in model.safetensors, (c, d) by config.json'."""
+    from safetensors import safe_open
+
+    config = AutoConfig.from_pretrained(folder, trust_remote_code=remote, **config_fields)
+    with torch.device("meta"):  # shapes only: no memory, no initialisation cost
+        expected = AutoModelForSequenceClassification.from_config(config, trust_remote_code=remote).state_dict()
+    found = []
+    for path in sorted(folder.glob("*.safetensors")):
+        with safe_open(str(path), framework="pt") as weights:
+            for key in weights.keys():
+                saved = tuple(weights.get_slice(key).get_shape())
+                if key in expected and tuple(expected[key].shape) != saved:
+                    found.append(f"{key} is {saved} in {path.name}, {tuple(expected[key].shape)} by config.json")
+    return found
 
 
 def _with_new_classifier(model, columns):
@@ -331,19 +380,23 @@ def run(model_args: ClassifierModelArguments, data_args: ClassificationDataArgum
         callbacks: list | None = None) -> dict:
     """The whole job; returns every metric it saved. ``callbacks`` are added to the Trainer's.
 
-    Bad input raises ``InputError`` before training starts; errors during training propagate
-    as they are, with their traceback.
+    Bad input raises ``InputError`` before training starts, and so does an --output_dir that
+    cannot be written or is not ours to write (``errors.output_folder``), before the data is
+    read; errors during training propagate as they are, with their traceback (a failed save
+    is an ``OutputError`` naming the partial checkpoint).
     """
     setup_logging(training_args)
-    with input_errors():
-        checkpoint = resume_checkpoint(training_args)
-        prepared = _prepare(model_args, data_args, training_args)
-    return _train_and_report(model_args, data_args, training_args, checkpoint, callbacks, *prepared)
+    with claim_output_dir(training_args, "run_glue_style.py"):
+        with input_errors():
+            checkpoint = resume_checkpoint(training_args)
+            prepared = _prepare(model_args, data_args, training_args, checkpoint)
+        return _train_and_report(model_args, data_args, training_args, checkpoint, callbacks, *prepared)
 
 
-def _prepare(model_args, data_args, training_args):
+def _prepare(model_args, data_args, training_args, checkpoint: str | None = None):
     """Everything that reads input, before any training: data, the recipe's data-derived
-    settings, tokenizer, model, encoded splits."""
+    settings, tokenizer, model, encoded splits. Resuming from ``checkpoint``, the tokenizer and
+    model are the checkpoint's."""
     from .data import corpus_columns
 
     prepare_training_args(training_args, data_args, fixed_padding=data_args.pad_to_max_length)
@@ -365,11 +418,20 @@ def _prepare(model_args, data_args, training_args):
         flag = "--label_mapping" if model_args.label_mapping is not None else "--new_classifier_head"
         raise ValueError(f"{flag} moves a saved classifier (--model_name_or_path) to this data; a new model "
                          "gets the data's labels anyway: drop the flag")
-    if model_args.model_name_or_path:
-        from .tokenization import portable_tokenizer
+    if checkpoint is not None:
+        if not training_args.do_train:  # the recipe found nothing to train on
+            raise ValueError(f"--resume_from_checkpoint continues training, and the data has no 'train' split "
+                             f"(it has {sorted(raw)})")
+        tokenizer, model = resumed_tokenizer_and_model(checkpoint, AutoModelForSequenceClassification,
+                                                       _label_fields(columns),
+                                                       trust_remote_code=model_args.trust_remote_code)
+        coverage = None
+        adaptations.note("resume", f"the tokenizer and model config of {checkpoint}, which the data is read with")
+    elif model_args.model_name_or_path:
+        from .tokenization import load_tokenizer, portable_tokenizer
 
-        tokenizer = portable_tokenizer(AutoTokenizer.from_pretrained(
-            model_args.model_name_or_path, trust_remote_code=model_args.trust_remote_code))
+        tokenizer = portable_tokenizer(load_tokenizer(model_args.model_name_or_path,
+                                                      trust_remote_code=model_args.trust_remote_code))
         model = _load_model(model_args, columns)
         coverage = None
     else:
@@ -382,8 +444,7 @@ def _prepare(model_args, data_args, training_args):
                                     adaptations, **_label_fields(columns),
                                     type_vocab_size=(2 if columns.text_pair else 0) if type_vocab is None else type_vocab)
     logger.info("model: %s parameters, config %s", f"{model.num_parameters():,}", model.config.to_json_string())
-    if data_args.max_seq_length is None:
-        _choose_max_seq_length(raw, columns, tokenizer, model.config, data_args, adaptations)
+    _choose_max_seq_length(raw, columns, tokenizer, model.config, data_args, adaptations)
 
     with training_args.main_process_first(desc="tokenizing"):
         encoded = _tokenize(raw, tokenizer, columns, data_args)
@@ -561,20 +622,36 @@ def _class_weights(spec: str, columns, train, adaptations: Adaptations) -> torch
 
 def _choose_max_seq_length(raw, columns, tokenizer, config, data_args, adaptations: Adaptations,
                            sample: int = 20000) -> None:
-    """--max_seq_length from the training texts: the LENGTH_PERCENTILE-th percentile of their
-    token counts (of up to ``sample`` texts), up to a multiple of 8, within the model's positions."""
+    """--max_seq_length within what the model reads: one given that is longer is cut to it (as
+    run_glue does) and logged; one not given is the LENGTH_PERCENTILE-th percentile of the
+    training texts' token counts (of up to ``sample`` texts), up to a multiple of 8."""
+    reason, limit = _model_limit(tokenizer, config)
+    if data_args.max_seq_length is not None:
+        if data_args.max_seq_length > limit:
+            adaptations.note("max_seq_length", f"{limit} tokens (--max_seq_length {data_args.max_seq_length} is more "
+                                               f"than the model reads: {reason})")
+            data_args.max_seq_length = limit
+        return
     split = raw["train"] if "train" in raw else next(iter(raw.values()))
     rows = split.select(range(min(sample, len(split))))
     pairs = (list(rows[columns.text_pair]),) if columns.text_pair else ()
     encoded = tokenizer(list(rows[columns.text]), *pairs, truncation=False, verbose=False)
     lengths = [len(ids) for ids in encoded["input_ids"]]
     percentile = float(np.percentile(lengths, LENGTH_PERCENTILE)) if lengths else 8.0
-    limit = min(config.max_position_embeddings, tokenizer.model_max_length)
     data_args.max_seq_length = min(limit, max(8, 8 * math.ceil(percentile / 8)))
     cut = sum(length > data_args.max_seq_length for length in lengths) / max(1, len(lengths))
     adaptations.note("max_seq_length", f"{data_args.max_seq_length} tokens ({LENGTH_PERCENTILE}th percentile of "
                                        f"the training texts {percentile:.0f}, model limit {limit}; {cut:.1%} of "
                                        "them are cut)")
+
+
+def _model_limit(tokenizer, config) -> tuple[str, int]:
+    """The most tokens a model reads, and what sets it: its positions, its tokenizer's length or
+    MAX_POSITIONS (a tampered or foreign config may claim any number)."""
+    limits = {f"max_position_embeddings {config.max_position_embeddings:,}": config.max_position_embeddings,
+              f"its tokenizer's model_max_length {tokenizer.model_max_length:,}": tokenizer.model_max_length,
+              f"this package's MAX_POSITIONS {MAX_POSITIONS:,}": MAX_POSITIONS}
+    return min(limits.items(), key=lambda item: item[1])
 
 
 def _choose_epochs(train_rows: int, training_args, adaptations: Adaptations) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import inspect
+import json
 import logging
 import math
 import re
@@ -27,7 +28,7 @@ from transformers import HfArgumentParser, TrainingArguments
 from .configuration_sincos_cls import SinCosClsConfig
 from .data import OFFLINE_CORPORA
 from .errors import InputError
-from .training import last_complete_checkpoint
+from .training import check_checkpoint_files, last_complete_checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ class JobTrainingArguments(TrainingArguments):
     every transformers version (5.x does so itself; 4.x has a separate ``warmup_ratio``), with
     the defaults both jobs' recipes share: AdamW's weight decay 0.01, evaluation and a
     checkpoint each epoch, fifty log lines a run, to TensorBoard when it is installed; batches
-    are pinned in memory only where there is an accelerator to copy them to."""
+    are pinned in memory only where there is an accelerator to copy them to. ``--overwrite_output_dir``
+    (which transformers 5 dropped) lets a run write into a folder of other files (``errors.output_folder``)."""
 
     warmup_steps: float = field(default=0, metadata={"help": "Warm-up steps, or below 1 a share of all steps."})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (not on biases and norms)."})
@@ -61,8 +63,14 @@ class JobTrainingArguments(TrainingArguments):
         default="tensorboard" if importlib.util.find_spec("tensorboard") else "none",
         metadata={"help": "Where to log: tensorboard (when installed), wandb, none, ..."},
     )
+    overwrite_output_dir: bool = field(
+        default=False,
+        metadata={"help": "Write into a non-empty --output_dir that is not one of this package's runs (it has no "
+                          "sincos_cls_run.json), replacing its files of the same names."},
+    )
 
     def __post_init__(self):
+        self._check_sizes()
         # Pinned batches copy faster to an accelerator; without one, pinning only warns, each epoch.
         # (torch.accelerator is torch >= 2.6's.)
         if self.dataloader_pin_memory and not getattr(torch, "accelerator", torch.cuda).is_available():
@@ -75,6 +83,15 @@ class JobTrainingArguments(TrainingArguments):
             self.warmup_steps = 0 if self.warmup_ratio > 0 and steps < 1 else steps
         else:
             super().__post_init__()
+
+    def _check_sizes(self) -> None:
+        """Sizes transformers does not check: a 0 failed in the middle of training, or trained nothing."""
+        check_sizes(self, {"per_device_train_batch_size": 1, "per_device_eval_batch_size": 1,
+                           "gradient_accumulation_steps": 1})
+        if self.num_train_epochs is not None and self.max_steps <= 0 and not self.num_train_epochs > 0:
+            raise InputError(f"--num_train_epochs {self.num_train_epochs:g}: must be more than 0")
+        if not self.learning_rate >= 0:
+            raise InputError(f"--learning_rate {self.learning_rate:g}: must be 0 or more")
 
     def get_warmup_steps(self, num_training_steps: int) -> int:
         steps = self.warmup_steps
@@ -171,6 +188,22 @@ ModelArguments.__module__ = __name__
 ModelArguments.__doc__ = ("Which model to train: a saved one, or a new one; every SinCosClsConfig field that "
                           "is not derived from the data is a flag, with the recipe's default.")
 
+# The longest input a model of this package is built for (--max_seq_length and
+# --max_position_embeddings): attention's memory grows with its square, 8,192 tokens take about
+# 1 GiB a text and layer at the recipe's 4 heads, and no recipe setting comes near it.
+MAX_POSITIONS = 8192
+
+
+def check_sizes(arguments, least: dict[str, int]) -> None:
+    """``InputError`` naming the flag when one of ``least``'s fields (None: not given) is not a
+    whole number of at least its value; fields that ``arguments`` lacks are skipped."""
+    for name, smallest in least.items():
+        value = getattr(arguments, name, None)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < smallest:
+            raise InputError(f"--{name} {value!r}: must be a whole number of at least {smallest}")
+
 
 @dataclass
 class DataTrainingArguments:
@@ -197,7 +230,8 @@ class DataTrainingArguments:
                           "one 0/1 column per label (toxic,obscene,insult)."},
     )
     max_seq_length: int | None = field(
-        default=None, metadata={"help": "Longer inputs are truncated. Default: the model's positions."}
+        default=None, metadata={"help": f"Longer inputs are truncated (at most {MAX_POSITIONS:,}). Default: the "
+                                        "model's positions."}
     )
     max_train_samples: int | None = field(default=None, metadata={"help": "Train on the first N training rows only."})
     max_eval_samples: int | None = field(default=None, metadata={"help": "Only the first N validation rows."})
@@ -205,6 +239,18 @@ class DataTrainingArguments:
     length_grouping: bool = field(
         default=True, metadata={"help": "Batch examples of similar length together (with dynamic padding)."}
     )
+
+    def __post_init__(self):
+        # Checked before any data is read: a 0 trained on empty inputs, or named the split, not the flag.
+        check_sizes(self, {"max_seq_length": 1, "max_train_samples": 1, "max_eval_samples": 1,
+                           "max_predict_samples": 1, "early_stopping_patience": 1})
+        if self.max_seq_length is not None and self.max_seq_length > MAX_POSITIONS:
+            raise InputError(f"--max_seq_length {self.max_seq_length}: at most {MAX_POSITIONS:,} tokens, the longest "
+                             "input a model of this package is built for")
+        percentage = getattr(self, "validation_split_percentage", 0)  # the jobs' subclasses have it
+        if isinstance(percentage, bool) or not isinstance(percentage, int) or not 0 <= percentage <= 99:
+            raise InputError(f"--validation_split_percentage {percentage}: a whole number from 0 (hold nothing out) "
+                             "to 99")
 
     def source(self):
         """The one data source named, or a clear error."""
@@ -226,15 +272,47 @@ def parse_job_args(dataclass_types, argv: list[str] | None, default_args: list[s
     parser = HfArgumentParser(dataclass_types)
     if len(argv) == 1 and argv[0].endswith(".json"):
         path = Path(argv[0])
-        if not path.is_file():
-            raise FileNotFoundError(f"argument file {path} does not exist")
-        return parser.parse_json_file(json_file=str(path.resolve()))
+        arguments = _argument_file(path)
+        try:
+            return parser.parse_dict(arguments)
+        except ValueError as error:  # an unknown key, or a value a dataclass refuses
+            raise InputError(f"argument file {path}: {error}") from None
     return parser.parse_args_into_dataclasses(args=argv or default_args)
+
+
+def _argument_file(path: Path) -> dict:
+    """The object in a ``.json`` arguments file; what is wrong with it names the file (and the
+    line and column of a JSON error, which json's own message leaves without a file name)."""
+    if path.is_dir():
+        raise InputError(f"argument file {path} is a folder, not a file")
+    if not path.is_file():
+        raise FileNotFoundError(f"argument file {path} does not exist")
+    try:
+        arguments = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as error:
+        raise InputError(f"argument file {path} is not valid JSON: {error.msg} at line {error.lineno}, column "
+                         f"{error.colno}") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"argument file {path} is not UTF-8 ({error})") from None
+    if not isinstance(arguments, dict):
+        raise InputError(f"argument file {path} holds a JSON {type(arguments).__name__}; it needs one object of "
+                         'flag names and values ({"train_file": "train.csv", ...})')
+    return arguments
+
+
+def _how_to_resume(arguments) -> str:
+    """After Ctrl-C: the flag that continues the run, and from which checkpoint."""
+    training_args = next((a for a in arguments if isinstance(a, TrainingArguments)), None)
+    checkpoint = last_complete_checkpoint(training_args.output_dir) if training_args is not None else None
+    if checkpoint is None:
+        return "no checkpoint was saved yet; run the same command again to start over"
+    return f"run the same command with --resume_from_checkpoint last to continue from {checkpoint}"
 
 
 def script_main(parse_args: Callable, run: Callable) -> int:
     """A job script's body: parse, run, and turn bad input into one line on stderr and exit
-    code 2; errors during training keep their traceback."""
+    code 2, Ctrl-C into one line on how to resume and exit code 130 (128 + SIGINT, as a shell
+    reports it); errors during training keep their traceback."""
     try:
         arguments = parse_args()
     except (ValueError, FileNotFoundError) as error:  # an unreadable arguments file
@@ -246,6 +324,9 @@ def script_main(parse_args: Callable, run: Callable) -> int:
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"interrupted: {_how_to_resume(arguments)}", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -297,18 +378,23 @@ def split_texts(split, columns):
 
 
 def resume_checkpoint(training_args: TrainingArguments):
-    """The checkpoint --resume_from_checkpoint names ("last": the newest complete one), or None."""
+    """The checkpoint --resume_from_checkpoint names ("last": the newest complete one), its state
+    files checked, or None when the run does not train."""
     checkpoint = training_args.resume_from_checkpoint
-    if not training_args.do_train or checkpoint is None:
+    # Without any --do_* flag the recipe decides to train only once it has read the data, and by
+    # then it needs the checkpoint (its tokenizer reads the data): found here, used if it trains.
+    deciding_later = getattr(training_args, "do_flags_given", True) is False
+    if checkpoint is None or not (training_args.do_train or deciding_later):
         return None
     if checkpoint.lower() in ("true", "last"):
         found = last_complete_checkpoint(training_args.output_dir)
         if found is None:
             raise ValueError(f"--resume_from_checkpoint {checkpoint}: no complete checkpoint-* folder in "
                              f"{training_args.output_dir}")
-        return found
-    if not Path(checkpoint).is_dir():
+        checkpoint = found
+    elif not Path(checkpoint).is_dir():
         raise FileNotFoundError(f"--resume_from_checkpoint {checkpoint}: no such folder")
+    check_checkpoint_files(checkpoint)
     return checkpoint
 
 
@@ -341,15 +427,23 @@ class Adaptations:
 
 
 def max_positions(model_args, data_args) -> int:
-    """A new model's max_position_embeddings, which is also its tokenizer's model_max_length."""
-    return max(model_args.max_position_embeddings, data_args.max_seq_length or 0)
+    """A new model's max_position_embeddings, which is also its tokenizer's model_max_length:
+    the flag's, or a longer --max_seq_length; either at most ``MAX_POSITIONS``."""
+    positions = model_args.max_position_embeddings
+    check_sizes(model_args, {"max_position_embeddings": 1})
+    if positions > MAX_POSITIONS:
+        raise InputError(f"--max_position_embeddings {positions}: at most {MAX_POSITIONS:,}, the longest input a "
+                         "model of this package is built for")
+    return max(positions, data_args.max_seq_length or 0)
 
 
 def new_tokenizer(texts: list[str], model_args, data_args, adaptations: Adaptations | None = None):
     """A tokenizer trained on ``texts`` with the tokenizer flags, cut at the new model's length;
     ``--tokenizer auto`` is settled here (and ``model_args.tokenizer`` set to the mode used)."""
-    from .tokenization import build_tokenizer, detect_tokenizer_mode
+    from .tokenization import SPECIAL_TOKENS, build_tokenizer, detect_tokenizer_mode
 
+    # build_tokenizer's own refusals name its parameters, not the flags.
+    check_sizes(model_args, {"tokenizer_max_vocab": len(SPECIAL_TOKENS) + 1, "tokenizer_min_frequency": 1})
     choice = detect_tokenizer_mode(texts, model_args.tokenizer)
     model_args.tokenizer = choice.mode
     (adaptations or Adaptations()).note("tokenizer", f"{choice.mode} ({choice.reason})")

@@ -33,7 +33,7 @@ from .jobs import (
     split_texts,
 )
 from .errors import input_errors
-from .training import SinCosClsTrainer, train_and_save
+from .training import SinCosClsTrainer, claim_output_dir, resumed_tokenizer_and_model, train_and_save
 
 logger = logging.getLogger(__name__)
 
@@ -117,11 +117,19 @@ def parse_args(argv: list[str] | None = None):
 def run(model_args: ModelArguments, data_args: DataTrainingArguments, mlm_args: PretrainingArguments,
         training_args: JobTrainingArguments, callbacks: list | None = None) -> dict:
     """Pre-train and save the model with its tokenizer; returns the metrics saved. Bad input
-    raises ``InputError`` before training starts."""
+    raises ``InputError`` before training starts, and so does an --output_dir that cannot be
+    written or is not ours to write (``errors.output_folder``), before the data is read."""
     setup_logging(training_args)
+    with claim_output_dir(training_args, "run_mlm.py"):
+        return _pretrain(model_args, data_args, mlm_args, training_args, callbacks)
+
+
+def _pretrain(model_args, data_args, mlm_args, training_args, callbacks) -> dict:
+    """``run`` once the output folder is held."""
     with input_errors():
         checkpoint = resume_checkpoint(training_args)
-        tokenizer, model, train, evaluation, data = _prepare(model_args, data_args, mlm_args, training_args)
+        tokenizer, model, train, evaluation, data = _prepare(model_args, data_args, mlm_args, training_args,
+                                                             checkpoint)
 
     training_args.prediction_loss_only = True
     trainer = SinCosClsTrainer(
@@ -169,9 +177,10 @@ def _report(trainer, model_args, data_args, mlm_args, data: PretrainingData, res
     )
 
 
-def _prepare(model_args, data_args, mlm_args, training_args):
-    """Texts, tokenizer (with ``[MASK]``), a new GloVe-initialised model, the encoded splits and
-    what the model card tells of them (``PretrainingData``)."""
+def _prepare(model_args, data_args, mlm_args, training_args, checkpoint: str | None = None):
+    """Texts, tokenizer (with ``[MASK]``), a new GloVe-initialised model (resuming from
+    ``checkpoint``: the checkpoint's tokenizer and model), the encoded splits and what the
+    model card tells of them (``PretrainingData``)."""
     if model_args.model_name_or_path:
         raise ValueError("run_mlm.py pre-trains a new model; fine-tune a saved one with "
                          "run_glue_style.py --model_name_or_path")
@@ -194,8 +203,14 @@ def _prepare(model_args, data_args, mlm_args, training_args):
     texts, held_out = _held_out(texts, validation, data_args, training_args)
     data = _texts_read(raw, columns, read, len(texts), validation, data_args)
     adaptations = Adaptations()
-    tokenizer = _build_tokenizer(texts, model_args, data_args, adaptations)
-    model, data.coverage = _build_model(model_args, data_args, tokenizer, texts, adaptations)
+    if checkpoint is not None:  # the vocabulary the checkpoint's embeddings learned, whatever the texts now
+        from .modeling_sincos_cls import SinCosClsForMaskedLM
+
+        tokenizer, model = resumed_tokenizer_and_model(checkpoint, SinCosClsForMaskedLM)
+        adaptations.note("resume", f"the tokenizer and model config of {checkpoint}, which the texts are read with")
+    else:
+        tokenizer = _build_tokenizer(texts, model_args, data_args, adaptations)
+        model, data.coverage = _build_model(model_args, data_args, tokenizer, texts, adaptations)
     data.adaptations = adaptations.items
     logger.info("model: %s parameters, word vectors %s", f"{model.num_parameters():,}", data.coverage)
 

@@ -6,7 +6,9 @@ Top to bottom in the order data flows; ``rule N`` points at the rule table of ``
 
 from __future__ import annotations
 
+import json
 from contextlib import nullcontext
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -37,6 +39,11 @@ except ImportError:  # torch < 2.3
 from .configuration_sincos_cls import SinCosClsConfig
 
 logger = logging.get_logger(__name__)
+
+# The positions the float32 sinusoid table holds: its angles are rounded to float32, an error
+# of about position * 6e-8 rad. At 2^16 that is 0.004, a bf16 rounding of the table; past it
+# the encoding blurs. The model reads at most this many tokens whatever config.json says.
+MAX_SINUSOID_POSITIONS = 2**16
 
 
 def sinusoidal_position_encoding(length: int, dim: int, device=None, dtype=torch.float32) -> torch.Tensor:
@@ -219,6 +226,19 @@ _AUTO_MAP = {
 }
 
 
+def saved_tokenizer_max_length(folder, subfolder: str = "") -> int | None:
+    """The ``model_max_length`` of the tokenizer saved in a local ``folder`` (its
+    ``tokenizer_config.json``); None for a Hub name, a folder without one, or no usable value."""
+    if folder is None:
+        return None
+    path = Path(folder, subfolder or "", "tokenizer_config.json")
+    try:
+        value = json.loads(path.read_text(encoding="utf-8")).get("model_max_length")
+    except (OSError, ValueError, AttributeError):  # none, or damaged: the tokenizer's loader names it
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
 class SinCosClsPreTrainedModel(PreTrainedModel):
     """Weight init, attention dispatch and loading for the models below."""
 
@@ -259,10 +279,14 @@ class SinCosClsPreTrainedModel(PreTrainedModel):
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
         """transformers' loader, reading weights only from safetensors (nothing is unpickled;
-        pass ``use_safetensors=False`` to allow a ``.bin``), and naming a damaged weights file."""
+        pass ``use_safetensors=False`` to allow a ``.bin``), and naming a damaged weights file.
+
+        A local folder's tokenizer also sets how many tokens the model reads: at most its
+        ``model_max_length`` (``SinCosClsModel.max_input_tokens``), so a ``config.json`` that
+        claims more positions than the model was trained at cannot make one call cost minutes."""
         kwargs.setdefault("use_safetensors", True)
         try:
-            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+            loaded = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
         except SafetensorError as error:
             raise OSError(
                 f"the weights of {pretrained_model_name_or_path} could not be read: model.safetensors is damaged "
@@ -279,6 +303,10 @@ class SinCosClsPreTrainedModel(PreTrainedModel):
                 "ignore_mismatched_sizes=True to start the mismatched layers afresh (e.g. a classifier for another "
                 "number of labels), or correct config.json"
             ) from error
+        model = loaded[0] if isinstance(loaded, tuple) else loaded  # a tuple with output_loading_info=True
+        model.base_model.tokenizer_max_length = saved_tokenizer_max_length(
+            pretrained_model_name_or_path, kwargs.get("subfolder", ""))
+        return loaded
 
     def save_pretrained(self, save_directory, *args, **kwargs):
         """Save as transformers does, with an ``auto_map`` naming the config and both models, so
@@ -316,6 +344,8 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
             else None
         )
         self.gradient_checkpointing = False
+        # from_pretrained sets it from the folder's tokenizer; see max_input_tokens.
+        self.tokenizer_max_length: int | None = None
         self.post_init()
 
     def get_input_embeddings(self) -> nn.Embedding:
@@ -324,10 +354,25 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
     def set_input_embeddings(self, value: nn.Embedding):
         self.embeddings.word_embeddings = value
 
+    def max_input_tokens(self) -> tuple[int, str]:
+        """The most tokens ``forward`` reads, and what sets it, as the cut's warning says it:
+        ``max_position_embeddings``, unless the tokenizer ``from_pretrained`` found beside the
+        weights says less (the recipe saves the two equal: a config.json that says more was
+        edited), or the sinusoid table holds less (``MAX_SINUSOID_POSITIONS``)."""
+        positions = self.config.max_position_embeddings
+        limits = [(positions, f"max_position_embeddings={positions}")]
+        if self.tokenizer_max_length is not None:
+            limits.append((self.tokenizer_max_length, f"{self.tokenizer_max_length}, the tokenizer's model_max_length "
+                                                      f"(max_position_embeddings={positions} is more)"))
+        limits.append((MAX_SINUSOID_POSITIONS, f"{MAX_SINUSOID_POSITIONS}, what the sinusoid table holds "
+                                               f"(max_position_embeddings={positions} is more)"))
+        return min(limits, key=lambda limit: limit[0])  # a tie names max_position_embeddings
+
     def _prepare_inputs(self, input_ids, inputs_embeds, attention_mask, token_type_ids):
         """Validate the inputs with errors that name the problem; define the edge cases: a
-        sequence longer than ``max_position_embeddings`` is cut there with a warning, and an
-        empty one reads as a single masked ``[PAD]`` (its pooled vector is zero)."""
+        sequence longer than ``max_input_tokens`` (``max_position_embeddings``, or less) is cut
+        there with a warning, and an empty one reads as a single masked ``[PAD]`` (its pooled
+        vector is zero)."""
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("pass exactly one of input_ids or inputs_embeds")
         given = input_ids if input_ids is not None else inputs_embeds
@@ -337,10 +382,10 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
         for name, tensor in (("attention_mask", attention_mask), ("token_type_ids", token_type_ids)):
             if tensor is not None and tuple(tensor.shape) != shape:
                 raise ValueError(f"{name} has shape {tuple(tensor.shape)}, input_ids has {shape}")
-        limit = self.config.max_position_embeddings
+        limit, named = self.max_input_tokens()
         if shape[1] > limit:
             logger.warning_once(
-                f"input of {shape[1]} tokens cut to max_position_embeddings={limit}; "
+                f"input of {shape[1]} tokens cut to {named}; "
                 "pass truncation=True to the tokenizer or pipeline to choose where"
             )
             input_ids, inputs_embeds, attention_mask, token_type_ids = (
@@ -588,6 +633,8 @@ class SinCosClsForMaskedLM(SinCosClsPreTrainedModel):
 
 
 __all__ = [
+    "MAX_SINUSOID_POSITIONS",
+    "saved_tokenizer_max_length",
     "sinusoidal_position_encoding",
     "SinCosClsPreTrainedModel",
     "SinCosClsModel",

@@ -39,7 +39,7 @@ import torch
 from torch import nn
 
 from .configuration_sincos_cls import SinCosClsConfig
-from .errors import InputError, check_classifier_folder, input_errors
+from .errors import InputError, check_classifier_folder, input_errors, output_folder
 from .modeling_sincos_cls import SinCosClsForSequenceClassification
 from .onnx_serving import ONNX_FILE, QUANTIZED_ONNX_FILE
 
@@ -204,12 +204,15 @@ def export_onnx(
     opset: int = DEFAULT_OPSET,
     attn_implementation: str = "eager",
     atol: float = 1e-4,
+    overwrite: bool = False,
 ) -> dict:
     """Export the classifier saved in ``model_dir`` to ``output_dir`` (see the module docstring).
 
     Args:
         model_dir: a folder written by ``save_pretrained`` (the training script's output).
         output_dir: where ``model.onnx``, the tokenizer files and ``config.json`` go; created if needed.
+            A non-empty folder that is not one of this package's (``errors.output_folder``) is
+            refused unless ``overwrite``; a second export into it while one runs is refused.
         quantize: also write ``model_quantized.onnx`` (dynamic int8).
         opset: the ONNX opset, from 14 to 20.
         attn_implementation: the attention path traced, ``"eager"`` or ``"sdpa"``; both give a
@@ -217,6 +220,7 @@ def export_onnx(
             model, the same ONNX Runtime speed within noise. Eager, the default, is the smaller
             graph (188 nodes against 231).
         atol: the largest |logit difference| from torch accepted on the check batch.
+        overwrite: write into a non-empty folder of other files, replacing those of the same names.
 
     Returns:
         A dict with the paths written (``onnx``, ``quantized`` or None), the graph's
@@ -224,6 +228,7 @@ def export_onnx(
 
     Raises:
         ExportError: the folder is not an exportable model, or an option is out of range.
+        OutputError: ``output_dir`` is a file, not writable, in use, or holds other files (``overwrite``).
     """
     if isinstance(opset, bool) or not isinstance(opset, int) or not MIN_OPSET <= opset <= MAX_OPSET:
         raise ExportError(f"opset {opset!r}: choose an integer from {MIN_OPSET} to {MAX_OPSET}")
@@ -233,17 +238,20 @@ def export_onnx(
     for module in ("onnx", "onnxruntime"):
         if importlib.util.find_spec(module) is None:
             raise ExportError(f"ONNX export needs {module}, which is not installed: pip install 'hf_sincos_cls[onnx]'")
-    from transformers import AutoTokenizer
+    with output_folder(output_dir, "export_onnx.py", overwrite=overwrite, flag="--output",
+                       overwrite_flag="--overwrite_output", checkpoints=False) as output:
+        return _export(model_dir, output, quantize, opset, attn_implementation, atol)
 
-    from .tokenization import portable_tokenizer
+
+def _export(model_dir, output: Path, quantize: bool, opset: int, attn_implementation: str, atol: float) -> dict:
+    """``export_onnx`` once the output folder is held."""
+    from .tokenization import load_tokenizer, portable_tokenizer
 
     with input_errors(ExportError, prefix=f"{model_dir} could not be loaded: "):
         model = SinCosClsForSequenceClassification.from_pretrained(model_dir, attn_implementation=attn_implementation)
-        tokenizer = portable_tokenizer(AutoTokenizer.from_pretrained(model_dir))
+        tokenizer = portable_tokenizer(load_tokenizer(model_dir, ExportError))
     model.eval()
 
-    output = Path(output_dir)
-    output.mkdir(parents=True, exist_ok=True)
     onnx_path = output / ONNX_FILE
     names = onnx_input_names(model.config, tokenizer.model_input_names)
     _trace_to_onnx(model, onnx_path, opset, names)

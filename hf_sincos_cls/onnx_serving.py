@@ -8,21 +8,26 @@ library), runs ``model.onnx`` (or ``model_quantized.onnx``) and turns logits int
     classify("A gorgeous, witty, seductive movie.")          # [{'label': 'fresh', 'score': 0.93}]
     classify(["A dull, lifeless mess.", "Great fun."], top_k=None)
 
-This module imports numpy, onnxruntime and tokenizers only.
+This module imports numpy, onnxruntime and tokenizers only (and ``errors``, which needs only
+the standard library).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 import numpy as np
 
+from .errors import InputError, load_tokenizer_file, read_json_file, require_extra
+
 logger = logging.getLogger(__name__)
 
 ONNX_FILE = "model.onnx"
 QUANTIZED_ONNX_FILE = "model_quantized.onnx"
+# modeling_sincos_cls.MAX_SINUSOID_POSITIONS, which cannot be imported without torch: the
+# graph computes the sinusoid table for any length, and past this it blurs.
+MAX_SINUSOID_POSITIONS = 2**16
 SCORE_FUNCTIONS = ("default", "softmax", "sigmoid", "none")
 _LEGACY = object()  # top_k not given: pipeline's original layout (one dict per text)
 
@@ -50,6 +55,33 @@ def default_score_function(config: dict) -> str:
     return "softmax"
 
 
+def _json_object(path: Path) -> dict:
+    """The JSON object in ``path``; ``InputError`` naming the file when it is anything else."""
+    fix = ": export the model again with scripts/export_onnx.py"
+    value = read_json_file(path, fix=fix)
+    if not isinstance(value, dict):
+        raise InputError(f"{path} holds a JSON {type(value).__name__}, not an object{fix}")
+    return value
+
+
+def _positive_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _input_limit(max_position_embeddings, model_max_length) -> tuple[int, str]:
+    """The most tokens a text keeps, and what sets it, worded as the torch model's
+    ``max_input_tokens``: the config's positions, unless the tokenizer's ``model_max_length``
+    or the sinusoid table says less. config.json alone can be edited to 1e9, and an uncut
+    1 MB text then asks ONNX Runtime for 640 GB of attention weights."""
+    positions = max_position_embeddings if _positive_int(max_position_embeddings) else None
+    more = f" (max_position_embeddings={positions} is more)" if positions else ""
+    limits = [(positions, f"max_position_embeddings={positions}")] if positions else []
+    if _positive_int(model_max_length):
+        limits.append((model_max_length, f"{model_max_length}, the tokenizer's model_max_length{more}"))
+    limits.append((MAX_SINUSOID_POSITIONS, f"{MAX_SINUSOID_POSITIONS}, what the sinusoid table holds{more}"))
+    return min(limits, key=lambda limit: limit[0])  # a tie names max_position_embeddings
+
+
 class OnnxTextClassifier:
     """Text classification with an exported ONNX model, answering as ``pipeline`` does.
 
@@ -66,13 +98,16 @@ class OnnxTextClassifier:
     to padding) gets its texts batched by equal length, so each is scored as if alone, as
     ``pipeline`` scores it.
 
+    Raises ``InputError`` naming the file when ``tokenizer.json``, ``config.json`` or
+    ``tokenizer_config.json`` cannot be read, and naming the extra when onnxruntime is missing.
+
     One instance serves one thread at a time (each call sets the tokenizer's truncation).
     """
 
     def __init__(self, folder: str | Path, *, quantized: bool = False, file_name: str | None = None,
                  intra_op_num_threads: int | None = None, batch_size: int = 32, providers: list | None = None):
+        require_extra("onnxruntime", "onnx", "serving an ONNX model")
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         self.folder = Path(folder)
         if not self.folder.is_dir():
@@ -83,24 +118,26 @@ class OnnxTextClassifier:
         file_name = file_name or (QUANTIZED_ONNX_FILE if quantized else ONNX_FILE)
         model_file = self.folder / file_name
         if not model_file.is_file():
-            hint = " (export with --quantize to write it)" if file_name == QUANTIZED_ONNX_FILE else ""
+            hint = (" (export with --quantize to write it)" if file_name == QUANTIZED_ONNX_FILE
+                    else " (a torch model's folder: export it with scripts/export_onnx.py)"
+                    if (self.folder / "model.safetensors").is_file() else "")
             raise FileNotFoundError(f"{self.folder} has no {file_name}{hint}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size={batch_size!r} must be a positive integer")
         self.batch_size = batch_size
 
-        self.config = json.loads((self.folder / "config.json").read_text(encoding="utf-8"))
+        self.config = _json_object(self.folder / "config.json")
         id2label = self.config.get("id2label") or {}
         self.id2label = {int(index): label for index, label in id2label.items()}
-        self.max_positions = self.config.get("max_position_embeddings")
         self.mask_padding = self.config.get("mask_padding", True)
 
-        self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+        self.tokenizer = load_tokenizer_file(self.folder / "tokenizer.json")
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
         tokenizer_config_file = self.folder / "tokenizer_config.json"
-        tokenizer_config = (json.loads(tokenizer_config_file.read_text(encoding="utf-8"))
-                            if tokenizer_config_file.is_file() else {})
+        tokenizer_config = _json_object(tokenizer_config_file) if tokenizer_config_file.is_file() else {}
+        self.max_positions, self._limit_named = _input_limit(self.config.get("max_position_embeddings"),
+                                                             tokenizer_config.get("model_max_length"))
         self.model_max_length = tokenizer_config.get("model_max_length") or self.max_positions
         pad_token = tokenizer_config.get("pad_token")
         pad_token = pad_token.get("content") if isinstance(pad_token, dict) else pad_token
@@ -156,12 +193,12 @@ class OnnxTextClassifier:
         return self.tokenizer.encode_batch(batch)
 
     def _cut(self, ids: list[int], types: list[int]) -> tuple[list[int], list[int]]:
-        """Cut an over-long input at max_position_embeddings, as the torch model does."""
-        if self.max_positions is None or len(ids) <= self.max_positions:
+        """Cut an over-long input at ``max_positions``, as the torch model does (``_input_limit``)."""
+        if len(ids) <= self.max_positions:
             return ids, types
         if not self._warned_long:
-            logger.warning("input of %d tokens cut to max_position_embeddings=%d; pass truncation=True to choose "
-                           "where", len(ids), self.max_positions)
+            logger.warning("input of %d tokens cut to %s; pass truncation=True to choose where", len(ids),
+                           self._limit_named)
             self._warned_long = True
         return ids[: self.max_positions], types[: self.max_positions]
 
@@ -227,8 +264,9 @@ class OnnxTextClassifier:
                 given, each text gets one ``{"label", "score"}`` dict (and a single text a
                 list holding it), as ``pipeline`` answers without ``top_k``.
             truncation: cut texts at ``max_length`` tokens (default: the tokenizer's
-                ``model_max_length``). Without it, an input longer than the model's
-                ``max_position_embeddings`` is cut there with a warning, as the model does.
+                ``model_max_length``). Without it, an input longer than the model reads
+                (``max_position_embeddings``, or the tokenizer's ``model_max_length`` when
+                less) is cut there with a warning, as the torch model does.
             function_to_apply: ``"softmax"``, ``"sigmoid"`` or ``"none"``; default: as ``pipeline``
                 (softmax for single-label classification, sigmoid for multi-label, none for regression).
         """

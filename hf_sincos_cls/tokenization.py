@@ -16,11 +16,14 @@ The result is a plain ``PreTrainedTokenizerFast``: ``save_pretrained`` writes a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import NamedTuple
 
 import regex
 import transformers
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+
+from .errors import InputError, load_tokenizer_file, read_json_file
 
 PAD, UNK, CLS, SEP = "[PAD]", "[UNK]", "[CLS]", "[SEP]"
 # The order fixes the ids: [PAD] is 0, the config's pad_token_id (model card rule 1).
@@ -220,5 +223,23 @@ def portable_tokenizer(tokenizer):
     )
 
 
+def load_tokenizer(model_dir, error: type[InputError] = InputError, **kwargs):
+    """``AutoTokenizer.from_pretrained(model_dir, **kwargs)``, once a local folder's tokenizer
+    files read as such: ``error`` naming the file otherwise, where transformers raises the
+    ``tokenizers`` library's bare message, a codec error naming no file, or a ``KeyError``."""
+    folder = Path(model_dir)
+    if (folder / "tokenizer.json").is_file():
+        load_tokenizer_file(folder / "tokenizer.json", error)
+    for name in ("tokenizer_config.json", "special_tokens_map.json"):
+        if (folder / name).is_file():
+            read_json_file(folder / name, error, fix=": save the tokenizer again (save_pretrained)")
+    try:
+        return transformers.AutoTokenizer.from_pretrained(model_dir, **kwargs)
+    except KeyError as problem:  # transformers 4 without tokenizer_config.json looks the class up by model type
+        missing = " (it has no tokenizer_config.json)" if not (folder / "tokenizer_config.json").is_file() else ""
+        raise error(f"transformers could not load the tokenizer in {folder}{missing}: KeyError {problem}; save "
+                    "the tokenizer there again (save_pretrained)") from problem
+
+
 __all__ = ["SPECIAL_TOKENS", "TOKENIZER_MODES", "PreTrainedTokenizerFast", "TokenizerChoice", "build_tokenizer",
-           "detect_tokenizer_mode", "portable_tokenizer"]
+           "detect_tokenizer_mode", "load_tokenizer", "portable_tokenizer"]

@@ -7,8 +7,9 @@
 Writes OUTPUT/model.onnx (inputs input_ids and attention_mask, int64, dynamic batch and
 sequence axes; output logits), with --quantize also OUTPUT/model_quantized.onnx (dynamic
 int8), and the tokenizer files and config.json. Serve the folder with
-hf_sincos_cls.onnx_serving.OnnxTextClassifier. A folder that is not a saved classifier stops
-with exit code 2 and one line that names the problem.
+hf_sincos_cls.onnx_serving.OnnxTextClassifier. A folder that is not a saved classifier, or an
+--output that holds other files (without --overwrite_output), stops with exit code 2 and one
+line that names the problem.
 """
 
 import argparse
@@ -26,11 +27,14 @@ def main() -> int:
     parser.add_argument("--opset", type=int, default=DEFAULT_OPSET, help=f"ONNX opset (default {DEFAULT_OPSET})")
     parser.add_argument("--attn_implementation", choices=ATTENTION_IMPLEMENTATIONS, default="eager",
                         help="attention path to trace (both give the same graph up to rounding)")
+    parser.add_argument("--overwrite_output", action="store_true",
+                        help="write into a non-empty --output that is not one of this package's folders (it has no "
+                             "sincos_cls_run.json), replacing its files of the same names")
     args = parser.parse_args()
     try:
         result = export_onnx(args.model, args.output, quantize=args.quantize, opset=args.opset,
-                             attn_implementation=args.attn_implementation)
-    except InputError as error:  # ExportError, or a missing onnx extra
+                             attn_implementation=args.attn_implementation, overwrite=args.overwrite_output)
+    except InputError as error:  # ExportError, OutputError, or a missing onnx extra
         print(f"error: {error}", file=sys.stderr)
         return 2
     written = [str(result["onnx"])] + ([str(result["quantized"])] if result["quantized"] else [])

@@ -1,8 +1,10 @@
-"""The Gradio demo as a person uses it: served by scripts/demo.py, driven in headless Chromium.
+"""The Gradio demo as a person uses it: served by scripts/demo.py, driven in headless Chromium;
+and what it refuses or cuts (folders it cannot serve, missing extras, huge texts), without one.
 
 Needs Debian's chromium and chromium-driver (scripts/setup_system.sh) and the demo extra; it
 fails, not skips, without them."""
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -153,3 +155,101 @@ def test_examples_come_from_the_model_card(model_dir):
     examples = card_examples(model_dir)
     assert examples == [entry["text"] for entry in front_matter["widget"]] and 1 <= len(examples) <= 4
     assert card_examples(model_dir / "no_such_folder") == []
+
+
+# Without a browser: the script's refusals, and the text cap, through gradio's own call path.
+
+def _demo_script():
+    spec = importlib.util.spec_from_file_location("demo_script", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    """A tiny classifier, its ONNX export, a pre-trained (MLM) encoder, and the classifier with a
+    tokenizer.json that is not JSON."""
+    from test_serving_limits import save_classifier
+
+    from hf_sincos_cls import SinCosClsConfig, SinCosClsForMaskedLM
+    from hf_sincos_cls.onnx_export import export_onnx
+
+    root = tmp_path_factory.mktemp("demo_folders")
+    export_onnx(save_classifier(root / "model"), root / "onnx")
+    SinCosClsForMaskedLM(SinCosClsConfig.from_pretrained(root / "model")).save_pretrained(root / "mlm")
+    shutil.copytree(root / "model", root / "bad_tokenizer")
+    (root / "bad_tokenizer" / "tokenizer.json").write_text('{"model": ', encoding="utf-8")
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(root / "model" / name, root / "mlm" / name)
+    return root
+
+
+def _script_error(args, capsys) -> str:
+    assert _demo_script().main(args) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert [e for e in errors if e.startswith("error: ")] == errors[-1:], errors
+    return errors[-1]
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("onnx", ["holds an ONNX export (model.onnx)", "the folder it was exported from", "OnnxTextClassifier"]),
+    ("mlm", ["holds SinCosClsForMaskedLM, not a SinCosClsForSequenceClassification", "--model_name_or_path"]),
+    ("bad_tokenizer", ["bad_tokenizer/tokenizer.json is not valid JSON (line 1, column 11"]),
+])
+def test_the_script_names_a_folder_it_cannot_serve_in_one_line(folders, capsys, kind, expected):
+    line = _script_error(["--model", str(folders / kind)], capsys)
+    assert all(part in line for part in expected), line
+
+
+@pytest.mark.parametrize("module", ["gradio", "captum"])
+def test_a_missing_extra_is_one_line_naming_it(folders, monkeypatch, capsys, module):
+    monkeypatch.setitem(sys.modules, module, None)  # as if not installed
+    line = _script_error(["--model", str(folders / "model")], capsys)
+    assert line == f"error: the demo needs {module}, which is not installed: pip install 'hf_sincos_cls[demo]'"
+
+
+@pytest.mark.slow
+def test_a_huge_text_is_cut_to_the_character_limit_before_it_is_tokenised(folders):
+    from hf_sincos_cls.demo import MAX_TEXT_CHARS, build_demo
+
+    demo = build_demo(folders / "model", n_steps=4)
+    huge = "good movie " * 2_000_000  # 22 MB, as a client that ignores the text box's limit can send
+    start = time.perf_counter()
+    scores, shaded, _, note = demo(huge, 0, False, api_name="run")
+    elapsed = time.perf_counter() - start
+    assert elapsed < 10, f"{elapsed:.1f} s for a 22 MB text"
+    assert f"{len(huge):,} characters" in note and f"the first {MAX_TEXT_CHARS:,}" in note, note
+    assert sum(len(piece["token"]) for piece in shaded) == MAX_TEXT_CHARS
+    assert {entry["label"] for entry in scores["confidences"]} == {"neg", "pos"}
+
+
+def _api_call(url: str, *data, timeout: float = 300) -> str:
+    """One call of the demo's ``run`` through gradio's HTTP API, as a client without the page sends it."""
+    import json
+
+    request = urllib.request.Request(f"{url}gradio_api/call/run", data=json.dumps({"data": list(data)}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        event = json.loads(response.read())["event_id"]
+    with urllib.request.urlopen(f"{url}gradio_api/call/run/{event}", timeout=timeout) as response:
+        return response.read().decode("utf-8")
+
+
+@pytest.mark.slow
+def test_a_normal_request_does_not_wait_behind_a_20_mb_one(server):
+    import threading
+
+    from hf_sincos_cls.demo import MAX_TEXT_CHARS
+
+    answers = {}
+    huge = "a dull movie . " * 1_400_000  # 21 MB
+    sender = threading.Thread(target=lambda: answers.update(huge=_api_call(server, huge, 1, False)))
+    sender.start()
+    time.sleep(1.0)  # the huge one is sent, and queued, first
+    start = time.perf_counter()
+    answers["normal"] = _api_call(server, REVIEW, 1, False)
+    elapsed = time.perf_counter() - start
+    sender.join(timeout=300)
+    assert "event: complete" in answers["normal"] and elapsed < 20, (elapsed, answers["normal"][:300])
+    assert f"the first {MAX_TEXT_CHARS:,}" in answers["huge"], answers["huge"][-500:]

@@ -295,3 +295,35 @@ def test_a_missing_extra_is_one_line_naming_it(folders, monkeypatch, capsys, tmp
     errors = capsys.readouterr().err.strip().splitlines()
     assert errors[-1:] == ["error: explaining a prediction needs captum, which is not installed: "
                       "pip install 'hf_sincos_cls[demo]'"]
+
+
+def _script_error(args, capsys) -> str:
+    """The one line scripts/explain.py prints for ``args``, after checking its exit code is 2."""
+    assert _load_script().main(args) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert [e for e in errors if e.startswith("error: ")] == errors[-1:], errors
+    return errors[-1]
+
+
+def test_an_onnx_export_and_an_encoders_weights_are_named_for_what_they_hold(tmp_path, capsys):
+    from test_serving_limits import save_classifier
+
+    from hf_sincos_cls import SinCosClsConfig, SinCosClsForMaskedLM
+    from hf_sincos_cls.onnx_export import export_onnx
+
+    def args(folder):
+        return ["--model", str(folder), "--text", "good fun", "--output_dir", str(tmp_path / "o")]
+
+    export_onnx(save_classifier(tmp_path / "model"), tmp_path / "onnx")
+    line = _script_error(args(tmp_path / "onnx"), capsys)
+    assert "holds an ONNX export (model.onnx)" in line and "the folder it was exported from" in line, line
+    # An encoder's weights under a config that says classifier: transformers would add a random head.
+    encoder = tmp_path / "encoder"
+    SinCosClsForMaskedLM(SinCosClsConfig.from_pretrained(tmp_path / "model")).save_pretrained(encoder)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        (encoder / name).write_bytes((tmp_path / "model" / name).read_bytes())
+    saved = json.loads((encoder / "config.json").read_text())
+    (encoder / "config.json").write_text(json.dumps({**saved, "architectures": ["SinCosClsForSequenceClassification"]}))
+    line = _script_error(args(encoder), capsys)
+    assert "weights hold no classifier" in line and "random head" in line, line
+    assert not (tmp_path / "o").exists()

@@ -263,3 +263,30 @@ def test_script_exports_and_exits_2_with_one_line_on_a_bad_folder(exports, tmp_p
     assert failed.returncode == 2
     assert failed.stderr.strip().splitlines() == [f"error: model folder {tmp_path / 'missing'} does not exist"]
     assert not (tmp_path / "x").exists()
+
+
+def test_serving_without_onnxruntime_names_the_extra(exports, monkeypatch):
+    from hf_sincos_cls.errors import InputError
+
+    _, out, _ = exports["post", "eager"]
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if not installed
+    with pytest.raises(InputError, match=r"serving an ONNX model needs onnxruntime, which is not installed: "
+                                         r"pip install 'hf_sincos_cls\[onnx\]'"):
+        OnnxTextClassifier(out)
+
+
+@pytest.mark.parametrize("module", ["onnx", "onnxruntime"])
+def test_the_export_script_without_the_onnx_extra_is_one_line_naming_it(exports, monkeypatch, capsys, tmp_path,
+                                                                        module):
+    import importlib.util
+
+    model_dir, _, _ = exports["post", "eager"]
+    spec = importlib.util.spec_from_file_location("export_script", os.path.join(REPO, "scripts", "export_onnx.py"))
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.setitem(sys.modules, module, None)  # as if not installed
+    monkeypatch.setattr(sys, "argv", ["export_onnx.py", "--model", str(model_dir), "--output", str(tmp_path / "x")])
+    assert script.main() == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert errors == [f"error: ONNX export needs {module}, which is not installed: pip install 'hf_sincos_cls[onnx]'"]
+    assert not (tmp_path / "x").exists()

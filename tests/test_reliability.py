@@ -1,9 +1,11 @@
 """Guarantees for jobs that get killed, teams that use several processes, and inputs from anywhere."""
 
+import csv
 import json
 import os
 import pickle
 import shutil
+import stat
 import subprocess
 import sys
 
@@ -15,10 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.numpy import load_file
 from helpers import SCRIPT, TINY, check_ok, run_script
-from transformers import AutoModelForSequenceClassification, pipeline
+from transformers import AutoModelForSequenceClassification, TrainerCallback, pipeline
 
-from hf_sincos_cls import SinCosClsForSequenceClassification
+from hf_sincos_cls import SinCosClsForSequenceClassification, jobs
+from hf_sincos_cls.errors import InputError
+from hf_sincos_cls.glue_job import parse_args, run
 from hf_sincos_cls.tokenization import build_tokenizer
+from hf_sincos_cls.training import is_complete_checkpoint, last_complete_checkpoint
 
 # A job of 24 optimizer steps, checkpointed every 8: long enough to kill in the middle.
 JOB = ["--corpus", "bbc_news", "--do_train", "--do_eval", "--glove", "none", "--max_train_samples", "192",
@@ -105,6 +110,195 @@ def test_same_seed_gives_same_metrics_and_weights(tmp_path, uninterrupted):
     assert _max_weight_difference(again, uninterrupted) == 0.0
     assert (json.loads((again / "eval_results.json").read_text())["eval_loss"]
             == json.loads((uninterrupted / "eval_results.json").read_text())["eval_loss"])
+
+
+# Resuming in-process: the one-command resume, changed data, tampered state, faults ----------
+
+TEXTS = [("a good fun movie", "pos"), ("the plot is dull", "neg"), ("good acting and a fun story", "pos"),
+         ("a bad and dull film", "neg")]
+
+
+def _write_train(path, rows=TEXTS, count=40):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(rows[i % len(rows)] for i in range(count))
+    return path
+
+
+def _plain(train, out, steps, *extra):
+    """The plain command (no --do_* flag: the recipe decides) with a tiny model, a checkpoint every 2 steps."""
+    return ["--train_file", str(train), "--output_dir", str(out), "--glove", "none", *TINY, "--max_steps", str(steps),
+            "--save_strategy", "steps", "--save_steps", "2", "--eval_strategy", "no", *extra]
+
+
+@pytest.fixture(scope="module")
+def stopped_at_2(tmp_path_factory):
+    """A run of the plain command stopped after its checkpoint at step 2 (as if killed), its
+    training file beside it; each test resumes a copy."""
+    root = tmp_path_factory.mktemp("stopped")
+    train = _write_train(root / "train.csv")
+    run(*parse_args(_plain(train, root / "out", 2)))
+    assert last_complete_checkpoint(root / "out") == str(root / "out" / "checkpoint-2")
+    return root
+
+
+def _copy(stopped, tmp_path):
+    shutil.copytree(stopped, tmp_path / "run")
+    return tmp_path / "run" / "train.csv", tmp_path / "run" / "out"
+
+
+class _Steps(TrainerCallback):
+    """The optimizer steps a run takes."""
+
+    def __init__(self):
+        self.taken = []
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.taken.append(state.global_step)
+
+
+def test_resume_last_without_any_do_flag_continues_from_the_checkpoint(stopped_at_2, tmp_path):
+    train, out = _copy(stopped_at_2, tmp_path)
+    steps = _Steps()
+    run(*parse_args(_plain(train, out, 4, "--resume_from_checkpoint", "last")), callbacks=[steps])
+    assert steps.taken == [3, 4]  # steps 1 and 2 came from checkpoint-2
+
+
+def test_resume_last_without_any_do_flag_and_no_checkpoint_is_a_clear_error(tmp_path):
+    train = _write_train(tmp_path / "train.csv")
+    with pytest.raises(InputError, match="--resume_from_checkpoint last: no complete checkpoint-\\* folder in"):
+        run(*parse_args(_plain(train, tmp_path / "out", 4, "--resume_from_checkpoint", "last")))
+
+
+def _vocabulary(folder):
+    return json.loads((folder / "tokenizer.json").read_text())["model"]["vocab"]
+
+
+def test_resume_after_the_training_file_changed_reads_it_with_the_checkpoints_tokenizer(stopped_at_2, tmp_path):
+    train, out = _copy(stopped_at_2, tmp_path)
+    # Two words renamed and one added: a vocabulary rebuilt from this file has other ids and another size.
+    renamed = [(text.replace("good", "great").replace("dull", "boring") + " indeed", label) for text, label in TEXTS]
+    _write_train(train, renamed)
+    learned = _vocabulary(out / "checkpoint-2")
+    run(*parse_args(_plain(train, out, 4, "--do_train", "--resume_from_checkpoint", "last")))
+    assert _vocabulary(out) == _vocabulary(out / "checkpoint-4") == learned
+
+
+@pytest.mark.slow
+def test_pretraining_resumed_after_the_text_changed_reads_it_with_the_checkpoints_tokenizer(tmp_path):
+    from hf_sincos_cls import mlm_job
+
+    text = tmp_path / "text.txt"
+    text.write_text("the movie was good and fun\nthe plot was dull\n" * 16)
+    args = ["--train_file", str(text), "--output_dir", str(tmp_path / "out"), "--glove", "none", *TINY,
+            "--max_steps", "2", "--save_strategy", "steps", "--save_steps", "2"]
+    mlm_job.run(*mlm_job.parse_args(args))
+    learned = _vocabulary(tmp_path / "out" / "checkpoint-2")
+    text.write_text("the film was great and fun indeed\nthe story was boring\n" * 16)
+    mlm_job.run(*mlm_job.parse_args([*args, "--max_steps", "4", "--resume_from_checkpoint", "last"]))
+    assert _vocabulary(tmp_path / "out") == learned
+
+
+def test_resume_with_other_labels_is_refused_naming_them(stopped_at_2, tmp_path):
+    train, out = _copy(stopped_at_2, tmp_path)
+    _write_train(train, [(text, {"pos": "positive", "neg": "negative"}[label]) for text, label in TEXTS])
+    with pytest.raises(InputError, match=r"checkpoint-2 was trained for labels \['neg', 'pos'\], the data has "
+                                         r"\['negative', 'positive'\]"):
+        run(*parse_args(_plain(train, out, 4, "--do_train", "--resume_from_checkpoint", "last")))
+
+
+@pytest.mark.parametrize("name", ["optimizer.pt", "rng_state.pth"])
+def test_a_checkpoint_state_file_that_is_not_plain_tensors_is_named(stopped_at_2, tmp_path, name):
+    train, out = _copy(stopped_at_2, tmp_path)
+    tripwire = tmp_path / "unpickled.txt"
+    torch.save({"state": _Tripwire(str(tripwire))}, out / "checkpoint-2" / name)
+    with pytest.raises(InputError) as refused:
+        run(*parse_args(_plain(train, out, 4, "--do_train", "--resume_from_checkpoint", "last")))
+    assert str(refused.value).startswith(f"{out / 'checkpoint-2' / name} cannot be loaded safely")
+    assert len(str(refused.value).splitlines()) == 1 and not tripwire.exists()
+
+
+def _full_disk_error():
+    """The error torch itself raises when a save meets a full disk (/dev/full accepts no byte)."""
+    if not os.path.exists("/dev/full") or not stat.S_ISCHR(os.stat("/dev/full").st_mode):
+        pytest.skip("no /dev/full character device here")
+    try:
+        torch.save({"weights": torch.zeros(1000)}, "/dev/full")
+    except RuntimeError as error:
+        return error
+    pytest.fail("torch.save to /dev/full did not fail")
+
+
+@pytest.mark.slow
+def test_a_full_disk_while_saving_names_the_partial_checkpoint_and_resume_skips_it(stopped_at_2, tmp_path,
+                                                                                    monkeypatch):
+    train, out = _copy(stopped_at_2, tmp_path)
+    full, real_save = _full_disk_error(), torch.save
+
+    def save(obj, path, *args, **kwargs):
+        if "checkpoint-4" in str(path):
+            raise full
+        return real_save(obj, path, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", save)
+    with pytest.raises(InputError) as stopped:
+        run(*parse_args(_plain(train, out, 6, "--do_train", "--resume_from_checkpoint", "last")))
+    message = str(stopped.value)
+    assert f"saving {out / 'checkpoint-4'} failed (the disk is full)" in message
+    assert f"newest complete checkpoint is {out / 'checkpoint-2'}" in message and len(message.splitlines()) == 1
+    assert (out / "checkpoint-4").is_dir() and last_complete_checkpoint(out) == str(out / "checkpoint-2")
+    monkeypatch.setattr(torch, "save", real_save)
+    run(*parse_args(_plain(train, out, 6, "--resume_from_checkpoint", "last")))
+    assert json.loads((out / "checkpoint-6" / "trainer_state.json").read_text())["global_step"] == 6
+
+
+def test_a_step_saved_again_and_cut_short_is_not_taken_for_complete(stopped_at_2, tmp_path, monkeypatch):
+    """A new run (not a resume) into a folder of ours saves checkpoint-2 again; stopped half-way,
+    the folder must not pass for complete with the first run's trainer_state.json."""
+    train, out = _copy(stopped_at_2, tmp_path)
+    full, real_save = _full_disk_error(), torch.save
+
+    def save(obj, path, *args, **kwargs):
+        if "checkpoint-2" in str(path):
+            raise full
+        return real_save(obj, path, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", save)
+    with pytest.raises(InputError, match=f"saving {out / 'checkpoint-2'} failed"):
+        run(*parse_args(_plain(train, out, 4, "--do_train")))
+    assert not is_complete_checkpoint(out / "checkpoint-2") and last_complete_checkpoint(out) is None
+
+
+class _CtrlC(TrainerCallback):
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == 3:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_says_how_to_resume_in_one_line_and_exits_130(stopped_at_2, tmp_path, capsys, monkeypatch):
+    train, out = _copy(stopped_at_2, tmp_path)
+    monkeypatch.setattr(jobs, "log_to_stdout", lambda: None)  # keep pytest's log handlers
+    args = _plain(train, out, 6, "--do_train", "--resume_from_checkpoint", "last", "--disable_tqdm", "true")
+    code = jobs.script_main(lambda: parse_args(args), lambda *arguments: run(*arguments, callbacks=[_CtrlC()]))
+    assert code == 130
+    err = capsys.readouterr().err  # above the line: the data sets' progress bars
+    assert "Traceback" not in err and err.strip().splitlines()[-1] == (
+        f"interrupted: run the same command with --resume_from_checkpoint last to continue from {out / 'checkpoint-2'}")
+    assert not (out / "sincos_cls_run.lock").exists()
+
+
+def test_saved_weights_follow_the_umask_like_every_other_file(stopped_at_2):
+    out = stopped_at_2 / "out"
+    expected = stat.S_IMODE(os.stat(out / "config.json").st_mode)
+    for folder in (out, out / "checkpoint-2"):
+        assert stat.S_IMODE(os.stat(folder / "model.safetensors").st_mode) == expected == 0o666 & ~_umask()
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # Distributed ----------------------------------------------------------------------------
