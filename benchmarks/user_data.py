@@ -16,7 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 from .baselines import C_GRID, DEFAULT_MIN_DF, DEFAULT_NGRAM_RANGE, MAX_ITER, mean_std
 
