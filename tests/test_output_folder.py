@@ -47,6 +47,17 @@ def _users_folder(folder):
     return folder
 
 
+def _model_and_a_users_folder(tmp_path):
+    """A tiny saved classifier to export, and a folder holding someone's config.json."""
+    model = tmp_path / "model"
+    SinCosClsForSequenceClassification(tiny_config(vocab_size=12)).save_pretrained(model)
+    tiny_tokenizer().save_pretrained(model)
+    users = tmp_path / "mine"
+    users.mkdir()
+    (users / "config.json").write_text('{"model_type": "bert"}\n')
+    return model, users
+
+
 def _contents(folder):
     """Every file under ``folder`` with its bytes."""
     return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
@@ -102,12 +113,7 @@ def test_pretraining_and_the_onnx_export_follow_the_same_rule(tmp_path):
 def test_the_onnx_export_overwrites_the_users_folder_only_when_told(tmp_path):
     from hf_sincos_cls.onnx_export import export_onnx
 
-    model = tmp_path / "model"
-    SinCosClsForSequenceClassification(tiny_config(vocab_size=12)).save_pretrained(model)
-    tiny_tokenizer().save_pretrained(model)
-    users = tmp_path / "mine"
-    users.mkdir()
-    (users / "config.json").write_text('{"model_type": "bert"}\n')
+    model, users = _model_and_a_users_folder(tmp_path)
     export_onnx(model, users, overwrite=True)
     assert (users / "model.onnx").is_file() and (users / RUN_MARKER).is_file() and not (users / RUN_LOCK).exists()
     export_onnx(model, users)  # now one of ours: no flag needed
@@ -115,12 +121,7 @@ def test_the_onnx_export_overwrites_the_users_folder_only_when_told(tmp_path):
 
 @pytest.mark.slow
 def test_export_script_refuses_a_folder_of_other_files_with_one_line_unless_overwrite_output(tmp_path):
-    model = tmp_path / "model"
-    SinCosClsForSequenceClassification(tiny_config(vocab_size=12)).save_pretrained(model)
-    tiny_tokenizer().save_pretrained(model)
-    users = tmp_path / "mine"
-    users.mkdir()
-    (users / "config.json").write_text('{"model_type": "bert"}\n')
+    model, users = _model_and_a_users_folder(tmp_path)
     script = [sys.executable, os.path.join(REPO, "scripts", "export_onnx.py"), "--model", str(model), "--output",
               str(users)]
     refused = subprocess.run(script, capture_output=True, text=True, env=subprocess_env(), timeout=300)
