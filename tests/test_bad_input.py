@@ -222,6 +222,7 @@ def test_an_encoder_of_another_width_than_its_config_is_one_line(tmp_path):
 # The script ---------------------------------------------------------------------------------
 
 @pytest.mark.slow
+@pytest.mark.one_lane
 def test_a_bad_size_exits_2_with_one_line_and_no_traceback(tmp_path):
     result = run_script(*_args(tmp_path, "--max_seq_length", "0"))
     assert result.returncode == 2, result.stderr[-3000:]

@@ -210,6 +210,7 @@ def test_a_missing_extra_is_one_line_naming_it(folders, monkeypatch, capsys, mod
 
 
 @pytest.mark.slow
+@pytest.mark.one_lane
 def test_a_huge_text_is_cut_to_the_character_limit_before_it_is_tokenised(folders):
     from hf_sincos_cls.demo import MAX_TEXT_CHARS, build_demo
 
@@ -237,6 +238,7 @@ def _api_call(url: str, *data, timeout: float = 300) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.one_lane
 def test_a_normal_request_does_not_wait_behind_a_20_mb_one(server):
     import threading
 

@@ -214,6 +214,7 @@ def test_a_held_out_validation_split_keeps_a_row_of_every_class(tmp_path, caplog
 
 
 @pytest.mark.slow
+@pytest.mark.one_lane
 @pytest.mark.parametrize("form", ["separator", "columns"])
 def test_the_plain_command_trains_multi_label_data_in_either_form(tmp_path, form):
     if form == "separator":

@@ -120,6 +120,7 @@ def test_the_onnx_export_overwrites_the_users_folder_only_when_told(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.one_lane
 def test_export_script_refuses_a_folder_of_other_files_with_one_line_unless_overwrite_output(tmp_path):
     model, users = _model_and_a_users_folder(tmp_path)
     script = [sys.executable, os.path.join(REPO, "scripts", "export_onnx.py"), "--model", str(model), "--output",

@@ -165,6 +165,7 @@ def test_pretraining_saves_an_encoder_with_mask_token_and_learns(pretrained):
 
 
 @pytest.mark.slow
+@pytest.mark.one_lane
 def test_the_script_writes_a_card_naming_the_corpus_and_the_values_given(pretrained):
     """run_mlm.py itself, on Rotten Tomatoes with flags given: the card says what was given."""
     from huggingface_hub import ModelCard
