@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import transformers
+from scipy.special import expit
 from transformers import (
     AutoConfig,
     AutoModelForSequenceClassification,
@@ -739,7 +740,7 @@ def _choose_multi_label_threshold(trainer, evaluation, adaptations: Adaptations)
     from .multi_label import choose_threshold
 
     output = trainer.predict(evaluation, metric_key_prefix="threshold")
-    scores = 1.0 / (1.0 + np.exp(-np.asarray(output.predictions, dtype=np.float64)))
+    scores = expit(np.asarray(output.predictions, dtype=np.float64))
     threshold, micro_f1 = choose_threshold(scores, np.asarray(output.label_ids) > 0.5)
     config = trainer.model.config
     config.multi_label_threshold = threshold
@@ -755,7 +756,7 @@ def _prediction_rows(predictions, columns, threshold: float) -> list[str]:
     if columns.is_regression:
         return [f"{value:.4f}" for value in predictions.squeeze(-1)]
     if columns.is_multi_label:
-        chosen = 1.0 / (1.0 + np.exp(-np.asarray(predictions, dtype=np.float64))) >= threshold
+        chosen = expit(np.asarray(predictions, dtype=np.float64)) >= threshold
         return [",".join(name for name, on in zip(columns.label_names, row) if on) for row in chosen]
     return [columns.label_names[int(value)] for value in predictions.argmax(-1)]
 

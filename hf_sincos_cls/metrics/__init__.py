@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class MultiLabelMetrics:
     def __call__(self, eval_pred) -> dict[str, float]:
         predictions = eval_pred.predictions
         logits = np.asarray(predictions[0] if isinstance(predictions, tuple) else predictions, dtype=np.float64)
-        decisions = (1.0 / (1.0 + np.exp(-logits)) >= self.threshold).astype(np.int64)
+        decisions = (expit(logits) >= self.threshold).astype(np.int64)
         references = np.asarray(eval_pred.label_ids).astype(np.int64)
         result = self.metric.compute(predictions=decisions, references=references)
         return {key: float(value) for key, value in result.items()}
