@@ -17,6 +17,8 @@ import numpy as np
 from datasets import ClassLabel
 from datasets import Sequence as SequenceFeature
 
+from .errors import InputError
+
 # Scores tried as the decision threshold on validation (0.05 steps).
 THRESHOLDS = tuple(round(0.05 * step, 2) for step in range(1, 20))
 DEFAULT_THRESHOLD = 0.5
@@ -62,14 +64,14 @@ def read_label_sets(raw, label_columns: list[str], separator: str | None, refere
              else [None] * ds.num_rows for split, ds in raw.items()}
     names = _names_of(cells[reference], raw[reference].features[column])
     if not names:
-        raise ValueError(f"no labels in column {column!r} of split {reference!r} of {source}: every row's label "
+        raise InputError(f"no labels in column {column!r} of split {reference!r} of {source}: every row's label "
                          "set is empty")
     lookup = {name: index for index, name in enumerate(names)}
     ids = {}
     for split, rows in cells.items():
         if not is_test_split(split) and any(row is None for row in rows):
             missing = sum(row is None for row in rows)
-            raise ValueError(f"split {split!r} of {source} has {missing:,} rows without a {column!r}")
+            raise InputError(f"split {split!r} of {source} has {missing:,} rows without a {column!r}")
         ids[split] = [None if row is None else _ids(row, lookup, split, index, source, names)
                       for index, row in enumerate(rows)]
     return ids, names
@@ -86,7 +88,7 @@ def _label_cells(ds, column: str, separator: str | None, split: str, source: str
         return [None if row is None else [str(label).strip() for label in row if str(label).strip()]
                 for row in values]
     if separator is None:
-        raise ValueError(f"label column {column!r} of split {split!r} of {source} holds {feature}, not lists; "
+        raise InputError(f"label column {column!r} of split {split!r} of {source} holds {feature}, not lists; "
                          "pass label_separator (--label_separator) to read several labels from one cell")
     cells = []
     for value in values:
@@ -108,7 +110,7 @@ def _ids(row: list[str], lookup: dict, split: str, index: int, source: str, name
     ids = []
     for label in row:
         if label not in lookup:
-            raise ValueError(f"label {label!r} in row {index + 1} of split {split!r} of {source} never occurs in "
+            raise InputError(f"label {label!r} in row {index + 1} of split {split!r} of {source} never occurs in "
                              f"training (training labels: {names})")
         ids.append(lookup[label])
     return sorted(set(ids))
@@ -117,7 +119,7 @@ def _ids(row: list[str], lookup: dict, split: str, index: int, source: str, name
 def _from_indicator_columns(raw, columns: list[str], reference: str, source: str, is_test_split) -> dict[str, list]:
     """Rows of one 0/1 column per label as label-id lists; a test split without those columns is unlabelled."""
     if len(set(columns)) != len(columns):
-        raise ValueError(f"label columns {columns} name a column twice")
+        raise InputError(f"label columns {columns} name a column twice")
     ids = {}
     for split, ds in raw.items():
         present = [column for column in columns if column in ds.column_names]
@@ -126,7 +128,7 @@ def _from_indicator_columns(raw, columns: list[str], reference: str, source: str
             continue
         absent = [column for column in columns if column not in ds.column_names]
         if absent:
-            raise ValueError(f"label columns {absent} are not in split {split!r} of {source}; its columns: "
+            raise InputError(f"label columns {absent} are not in split {split!r} of {source}; its columns: "
                              f"{ds.column_names}")
         flags = np.zeros((ds.num_rows, len(columns)), dtype=bool)
         for position, column in enumerate(columns):
@@ -138,7 +140,7 @@ def _from_indicator_columns(raw, columns: list[str], reference: str, source: str
         positives[row] += 1
     never = [column for column, count in zip(columns, positives) if count == 0]
     if never:
-        raise ValueError(f"label columns {never} are 0 in every row of split {reference!r} of {source}: a label "
+        raise InputError(f"label columns {never} are 0 in every row of split {reference!r} of {source}: a label "
                          "needs training rows that have it")
     return ids
 
@@ -154,7 +156,7 @@ def _flag(value, column: str, split: str, index: int, source: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"label column {column!r}, row {index + 1} of split {split!r} of {source} holds {value!r}; "
+    raise InputError(f"label column {column!r}, row {index + 1} of split {split!r} of {source} holds {value!r}; "
                      "one column per label holds 1 (the label applies) or 0 (it does not)")
 
 

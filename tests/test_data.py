@@ -3,21 +3,14 @@
 import hashlib
 import json
 import logging
-import random
 import re
 
 import datasets
 import pytest
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
-from hf_sincos_cls.data import (
-    corpus_columns,
-    load_corpus,
-    split_table,
-    stratified_split,
-    stratified_subsample,
-    unlabelled_texts,
-)
+from hf_sincos_cls.data import corpus_columns, load_corpus, split_table, unlabelled_texts
+from hf_sincos_cls.errors import InputError
 
 # Measured once; a change means the offline split moved, and every recorded score with it.
 TEST_SPLIT_DIGESTS = {
@@ -202,35 +195,6 @@ def test_corpus_columns_describes_a_single_text_classification_corpus(offline):
     assert corpus_columns(offline["rotten_tomatoes"]) == ("text", None, ["fresh", "rotten"], False, False)
 
 
-# --------------------------------------------------------------------------- splitting helpers
-
-
-def test_stratified_split_does_not_depend_on_input_order():
-    texts = [f"text {i}" for i in range(200)]
-    labels = [i % 3 for i in range(200)]
-    order = list(range(200))
-    random.Random(0).shuffle(order)
-    first = [{texts[i] for i in part} for part in stratified_split(texts, labels)]
-    shuffled = stratified_split([texts[i] for i in order], [labels[i] for i in order])
-    second = [{texts[order[i]] for i in part} for part in shuffled]
-    assert first == second
-
-
-def test_stratified_subsample_keeps_class_proportions():
-    ds = Dataset.from_dict(
-        {"text": [f"t{i}" for i in range(100)], "label": [0] * 70 + [1] * 20 + [2] * 10},
-        features=Features({"text": Value("string"), "label": ClassLabel(names=["a", "b", "c"])}),
-    )
-    sample = stratified_subsample(ds, 10)
-    assert sorted(sample["label"]) == [0] * 7 + [1] * 2 + [2]
-
-
-def test_stratified_subsample_is_deterministic():
-    ds = Dataset.from_dict({"text": [f"t{i}" for i in range(50)], "label": [float(i) for i in range(50)]})
-    assert stratified_subsample(ds, 7)["text"] == stratified_subsample(ds, 7)["text"]
-    assert stratified_subsample(ds, 7)["text"] != stratified_subsample(ds, 7, seed=1)["text"]
-
-
 # --------------------------------------------------------------------------- local files
 
 
@@ -303,6 +267,22 @@ def test_empty_text_in_a_sentence_pair_reads_as_an_empty_string(tmp_path):
     corpus = load_corpus({"train": train})
     assert list(corpus["train"]["sentence1"]) == ["a", ""]
     assert list(corpus["train"]["sentence2"]) == ["", "d"]
+
+
+def test_integer_labels_of_a_test_file_with_an_empty_cell_keep_their_classes(tmp_path):
+    # pandas reads an integer column with an empty cell as floats: 2.0 is still class '2'.
+    train = _write(tmp_path / "train.csv", "text,label\na,10\nb,2\n")
+    test = _write(tmp_path / "test.csv", "text,label\nc,2\nd,\n")
+    corpus = load_corpus({"train": train, "test": test})
+    assert corpus["test"]["label"] == [0, -1]
+
+
+def test_a_label_that_looks_like_a_class_id_is_still_a_name(tmp_path):
+    # ClassLabel.str2int alone would read "1" as the id of 'y'.
+    train = _write(tmp_path / "train.jsonl", '{"text": "a", "label": "x"}\n{"text": "b", "label": "y"}\n')
+    validation = _write(tmp_path / "validation.jsonl", '{"text": "c", "label": "1"}\n')
+    with pytest.raises(InputError, match=r"label '1' in split 'validation'.*never occurs in training"):
+        load_corpus({"train": train, "validation": validation})
 
 
 def test_empty_label_in_training_is_still_an_error(tmp_path):
@@ -420,8 +400,9 @@ def test_undecodable_file_is_a_one_line_error_naming_file_and_position(tmp_path,
 
 
 def test_missing_file_is_named(tmp_path):
-    with pytest.raises(FileNotFoundError, match="nowhere.csv"):
+    with pytest.raises(FileNotFoundError, match="nowhere.csv") as raised:
         load_corpus({"train": tmp_path / "nowhere.csv"})
+    assert isinstance(raised.value, InputError)
 
 
 def test_unsupported_extension_is_named(tmp_path):
@@ -543,8 +524,9 @@ def test_glue_stsb_is_regression(monkeypatch):
 
 def test_glue_without_the_hub_says_where_it_comes_from(monkeypatch):
     _unreachable_hub(monkeypatch)
-    with pytest.raises(ConnectionError, match="GLUE task 'cola' comes from the Hub"):
+    with pytest.raises(ConnectionError, match="GLUE task 'cola' comes from the Hub") as raised:
         load_corpus("glue/cola")
+    assert isinstance(raised.value, InputError)
 
 
 def test_a_hub_dataset_of_text_alone_loads_for_pretraining_with_blank_lines_dropped(monkeypatch):
