@@ -1,4 +1,13 @@
-"""Configuration of the sinusoidal-position transformer encoder for text classification."""
+"""Configuration of the sinusoidal-position transformer encoder for text classification.
+
+The module travels to the Hub with the model (``trust_remote_code``): it imports transformers and
+the standard library only.
+"""
+
+import inspect
+import json
+import textwrap
+from typing import ClassVar
 
 from transformers import PretrainedConfig
 
@@ -6,104 +15,90 @@ _ACTIVATIONS = ("relu", "gelu", "gelu_new", "silu", "tanh")
 _LAYER_NORM_POSITIONS = ("post", "pre")
 
 
+class SinCosClsConfigError(ValueError):
+    """A config field whose value cannot build a model; the message names the field and the value.
+    Raised where a config.json is read too, so the package's commands report it as bad input
+    (``errors.loading_errors``), not as a crash."""
+
+
 class SinCosClsConfig(PretrainedConfig):
     r"""
     Every number and switch of the blog's encoder (rules 1-10 of the rule table in ``model_card.md``), under the names
-    transformers uses. The defaults are the blog's, except where noted.
-
-    Args:
-        vocab_size (`int`, defaults to 30000):
-            Rows of the word-embedding matrix, ``[PAD]`` included (rule 2: ``vocab + 1``).
-        hidden_size (`int`, defaults to 512):
-            ``d_model``: the width of every block (rule 10).
-        num_hidden_layers (`int`, defaults to 6):
-            Number of encoder blocks (rule 5).
-        num_attention_heads (`int`, defaults to 8):
-            Heads per attention layer; must divide ``hidden_size``.
-        intermediate_size (`int`, defaults to 2048):
-            Width of the feed-forward layer (the blog uses ``4 * d_model``).
-        hidden_act (`str`, defaults to `"relu"`):
-            Activation of the feed-forward layer.
-        hidden_dropout_prob (`float`, defaults to 0.1):
-            Dropout on embeddings + positions and on each sub-layer's output (rules 4, 5).
-        attention_probs_dropout_prob (`float`, defaults to 0.0):
-            Dropout on the attention weights; the blog has none.
-        max_position_embeddings (`int`, defaults to 512):
-            Longest input the model accepts (rule 1, ``MAX_LEN``).
-        layer_norm_eps (`float`, defaults to 1e-14):
-            The blog's ``K.epsilon() ** 2`` (rule 6).
-        pad_token_id (`int`, defaults to 0):
-            Id 0 is padding (rule 1).
-        classifier_dropout (`float`, defaults to 0.1):
-            Dropout on the pooled vector before the classifier (rule 7).
-        initializer_range (`float`, defaults to 0.02):
-            Std of the normal init of the word embeddings and the embedding projection;
-            the blocks use glorot init as in the blog.
-        type_vocab_size (`int`, defaults to 0):
-            Segment embeddings for sentence pairs; 0 (the blog) adds none and ignores
-            ``token_type_ids``.
-        embedding_size (`int`, *optional*):
-            Width of the word vectors (GloVe comes 50-300 wide). ``None`` means ``hidden_size``.
-            When it differs from ``hidden_size`` a learned linear projection maps it.
-        attention_projection_act (`str`, *optional*, defaults to `"relu"`):
-            Activation applied to Q, K, V and the output projection (rule 5; the blog's
-            layer uses ``activation='relu'``). ``None`` gives the paper's linear projections.
-        layer_norm_affine (`bool`, defaults to `False`):
-            ``False`` reproduces the blog's LayerNorm, whose gamma and beta are never built
-            (rule 6): no learned parameters. ``True`` gives the paper's learned gain and bias.
-        layer_norm_position (`str`, defaults to `"post"`):
-            ``"post"`` as the blog (``LN(x + f(x))``); ``"pre"`` (``x + f(LN(x))``, with a final
-            LayerNorm) is the fix the blog suggests when training does not converge (rule 9).
-        pooling_layers (`int`, defaults to 3):
-            The outputs of this many last blocks are summed, then averaged over positions
-            (rule 7: ``Add([O4, O5, O6])`` then ``GlobalAveragePooling1D``).
-        mask_padding (`bool`, defaults to `True`):
-            ``True`` keeps padding out of attention and out of the mean, so a sentence's
-            prediction does not depend on what it is batched with. ``False`` reproduces the
-            blog (rule 7), which attends to padding and averages it in. Not the blog's
-            default: see the model card for why and for the measurements.
-        word_dropout_prob (`float`, defaults to 0.0):
-            In training, the share of tokens whose word vector is replaced by zeros before the
-            projection (word dropout, as in Iyyer et al.'s deep averaging networks); positions
-            stay. Not in the blog.
-        sparse_prediction (`bool`, defaults to `False`):
-            Masked-language-model pre-training only (``SinCosClsForMaskedLM``): with labels,
-            score the vocabulary at the masked positions alone and return logits for those
-            rows only, as ModernBERT does. Saves most of a pre-training step's time; the
-            classification model ignores it.
-        multi_label_threshold (`float`, defaults to 0.5):
-            Multi-label classification only (``problem_type="multi_label_classification"``): a
-            label applies where its sigmoid score is at least this. The training job sets it to
-            the value with the best micro-F1 on the validation split. Not in the blog.
+    transformers uses. The defaults are the blog's, except where noted. ``Args`` below is written from ``field_help``
+    and the signature of ``__init__``.
     """
 
     model_type = "sincos_cls"
+    # One line of help per field, for this docstring's Args and the training job's flags (a class
+    # attribute: config.json never holds it).
+    field_help: ClassVar[dict[str, str]] = {
+        "vocab_size": "Rows of the word-embedding matrix, ``[PAD]`` included (rule 2: ``vocab + 1``).",
+        "hidden_size": "``d_model``: the width of every block (rule 10).",
+        "num_hidden_layers": "Number of encoder blocks (rule 5).",
+        "num_attention_heads": "Heads per attention layer; must divide ``hidden_size``.",
+        "intermediate_size": "Width of the feed-forward layer (the blog uses ``4 * d_model``).",
+        "hidden_act": "Activation of the feed-forward layer.",
+        "hidden_dropout_prob": "Dropout on embeddings + positions and on each sub-layer's output (rules 4, 5).",
+        "attention_probs_dropout_prob": "Dropout on the attention weights; the blog has none.",
+        "max_position_embeddings": "Longest input the model accepts (rule 1, ``MAX_LEN``).",
+        "layer_norm_eps": "The blog's ``K.epsilon() ** 2`` (rule 6).",
+        "pad_token_id": "Id 0 is padding (rule 1).",
+        "classifier_dropout": "Dropout on the pooled vector before the classifier (rule 7).",
+        "initializer_range": "Std of the normal init of the word embeddings and the embedding projection; the blocks "
+                             "use glorot init as in the blog.",
+        "type_vocab_size": "Segment embeddings for sentence pairs; 0 (the blog) adds none and ignores "
+                           "``token_type_ids``.",
+        "embedding_size": "Width of the word vectors (GloVe comes 50-300 wide). ``None`` means ``hidden_size``. When "
+                          "it differs from ``hidden_size`` a learned linear projection maps it.",
+        "attention_projection_act": "Activation applied to Q, K, V and the output projection (rule 5; the blog's "
+                                    "layer uses ``activation='relu'``). ``None`` gives the paper's linear projections.",
+        "layer_norm_affine": "``False`` reproduces the blog's LayerNorm, whose gamma and beta are never built (rule "
+                             "6): no learned parameters. ``True`` gives the paper's learned gain and bias.",
+        "layer_norm_position": '``"post"`` as the blog (``LN(x + f(x))``); ``"pre"`` (``x + f(LN(x))``, with a final '
+                               "LayerNorm) is the fix the blog suggests when training does not converge (rule 9).",
+        "pooling_layers": "The outputs of this many last blocks are summed, then averaged over positions (rule 7: "
+                          "``Add([O4, O5, O6])`` then ``GlobalAveragePooling1D``).",
+        "mask_padding": "``True`` keeps padding out of attention and out of the mean, so a sentence's prediction does "
+                        "not depend on what it is batched with. ``False`` reproduces the blog (rule 7), which attends "
+                        "to padding and averages it in. Not the blog's default: see the model card for why and for "
+                        "the measurements.",
+        "word_dropout_prob": "In training, the share of tokens whose word vector is replaced by zeros before the "
+                             "projection (word dropout, as in Iyyer et al.'s deep averaging networks); positions "
+                             "stay. Not in the blog.",
+        "sparse_prediction": "Masked-language-model pre-training only (``SinCosClsForMaskedLM``): with labels, score "
+                             "the vocabulary at the masked positions alone and return logits for those rows only, as "
+                             "ModernBERT does. Saves most of a pre-training step's time; the classification model "
+                             "ignores it.",
+        "multi_label_threshold": 'Multi-label classification only (``problem_type="multi_label_classification"``): a '
+                                 "label applies where its sigmoid score is at least this. The training job sets it to "
+                                 "the value with the best micro-F1 on the validation split. Not in the blog.",
+    }
 
     def __init__(
         self,
-        vocab_size=30000,
-        hidden_size=512,
-        num_hidden_layers=6,
-        num_attention_heads=8,
-        intermediate_size=2048,
-        hidden_act="relu",
-        hidden_dropout_prob=0.1,
-        attention_probs_dropout_prob=0.0,
-        max_position_embeddings=512,
-        layer_norm_eps=1e-14,
-        pad_token_id=0,
-        classifier_dropout=0.1,
-        initializer_range=0.02,
-        type_vocab_size=0,
-        embedding_size=None,
-        attention_projection_act="relu",
-        layer_norm_affine=False,
-        layer_norm_position="post",
-        pooling_layers=3,
-        mask_padding=True,
-        word_dropout_prob=0.0,
-        sparse_prediction=False,
-        multi_label_threshold=0.5,
+        vocab_size: int = 30000,
+        hidden_size: int = 512,
+        num_hidden_layers: int = 6,
+        num_attention_heads: int = 8,
+        intermediate_size: int = 2048,
+        hidden_act: str = "relu",
+        hidden_dropout_prob: float = 0.1,
+        attention_probs_dropout_prob: float = 0.0,
+        max_position_embeddings: int = 512,
+        layer_norm_eps: float = 1e-14,
+        pad_token_id: int = 0,
+        classifier_dropout: float = 0.1,
+        initializer_range: float = 0.02,
+        type_vocab_size: int = 0,
+        embedding_size: int | None = None,
+        attention_projection_act: str | None = "relu",
+        layer_norm_affine: bool = False,
+        layer_norm_position: str = "post",
+        pooling_layers: int = 3,
+        mask_padding: bool = True,
+        word_dropout_prob: float = 0.0,
+        sparse_prediction: bool = False,
+        multi_label_threshold: float = 0.5,
         **kwargs,
     ):
         self.vocab_size = vocab_size
@@ -132,10 +127,10 @@ class SinCosClsConfig(PretrainedConfig):
         self._validate()
 
     def _validate(self):
-        """Raise a ValueError naming the first field whose value cannot build a model."""
+        """Raise a ``SinCosClsConfigError`` naming the first field whose value cannot build a model."""
 
         def fail(field, message):
-            raise ValueError(f"SinCosClsConfig.{field}={getattr(self, field)!r}: {message}")
+            raise SinCosClsConfigError(f"SinCosClsConfig.{field}={getattr(self, field)!r}: {message}")
 
         for field in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
                       "intermediate_size", "max_position_embeddings", "embedding_size"):
@@ -173,4 +168,26 @@ class SinCosClsConfig(PretrainedConfig):
             fail("pad_token_id", f"must be an id below vocab_size={self.vocab_size}")
 
 
-__all__ = ["SinCosClsConfig"]
+def _args_section(config_class) -> str:
+    """The docstring's ``Args``: each field's type and default as ``__init__`` declares them, and
+    its text from ``field_help``."""
+    lines = ["", "    Args:"]
+    for name, parameter in inspect.signature(config_class.__init__).parameters.items():
+        if name in ("self", "kwargs"):
+            continue
+        kinds = getattr(parameter.annotation, "__args__", (parameter.annotation,))
+        named = [kind.__name__ for kind in kinds if kind is not type(None)]
+        facts = [f"`{named[0]}`"] + (["*optional*"] if len(named) < len(kinds) else [])
+        default = parameter.default
+        if default is not None:
+            facts.append(f"defaults to `{json.dumps(default)}`" if isinstance(default, str)
+                         else f"defaults to `{default}`" if isinstance(default, bool) else f"defaults to {default!r}")
+        lines.append(f"        {name} ({', '.join(facts)}):")
+        lines.append(textwrap.fill(config_class.field_help.get(name, ""), width=112, initial_indent=" " * 12,
+                                   subsequent_indent=" " * 12, break_on_hyphens=False))
+    return "\n".join(lines) + "\n"
+
+
+SinCosClsConfig.__doc__ = SinCosClsConfig.__doc__.rstrip() + "\n" + _args_section(SinCosClsConfig)
+
+__all__ = ["SinCosClsConfig", "SinCosClsConfigError"]

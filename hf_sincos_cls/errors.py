@@ -1,7 +1,8 @@
 """What the package's commands refuse before they start work: ``InputError``, whose message
 names the file, folder, field or value at fault. The scripts print it as one line and exit
-with code 2. Also the rule for the folders the commands write to (``output_folder``). The
-module itself needs only the standard library and the configuration.
+with code 2; any other exception is a bug or an accident and keeps its traceback. Also the rule
+for the folders the commands write to (``output_folder``). The module itself needs only the
+standard library and the configuration.
 """
 
 from __future__ import annotations
@@ -37,23 +38,65 @@ class OutputError(InputError):
     full, in use by another run); the message names the folder and what to do."""
 
 
+class MissingFileError(InputError, FileNotFoundError):
+    """A file or folder the user named is not there. Still a ``FileNotFoundError``, for callers
+    that caught the plain one."""
+
+
+class InputTypeError(InputError, TypeError):
+    """A value of the wrong kind handed to one of the package's functions (a text that is not a
+    string, say). Still a ``TypeError``, for callers that caught the plain one."""
+
+
 def is_size_mismatch(error: BaseException) -> bool:
     """Whether ``error`` is the model's refusal of weights whose shapes differ from its config
     (a ``RuntimeError`` that names ``ignore_mismatched_sizes``): bad input, not a crash."""
     return isinstance(error, RuntimeError) and "ignore_mismatched_sizes" in str(error)
 
 
+def is_config_error(error: BaseException) -> bool:
+    """Whether ``error`` is the config's refusal of a field's value (``SinCosClsConfigError``),
+    raised as a saved config.json is read: bad input. A copy of the configuration module loaded
+    with ``trust_remote_code`` defines a class of its own of that name, which counts too."""
+    from .configuration_sincos_cls import SinCosClsConfigError
+
+    return isinstance(error, ValueError) and any(kind.__name__ == SinCosClsConfigError.__name__
+                                                 for kind in type(error).__mro__)
+
+
+def is_loading_error(error: BaseException) -> bool:
+    """Whether ``error``, raised while transformers loads a saved config, model or tokenizer, is
+    about what was named: an ``OSError`` (a file missing, unreadable or damaged, the Hub not
+    reachable), a config.json field out of range, or weights of another shape than config.json."""
+    return isinstance(error, OSError) or is_config_error(error) or is_size_mismatch(error)
+
+
 @contextlib.contextmanager
 def input_errors(error: type[InputError] = InputError, prefix: str = ""):
-    """Inside the block, what reading input raises becomes ``error`` (prefixed with ``prefix``):
-    ``ValueError``, ``OSError`` (unreadable files and folders, the Hub unreachable) and weights
-    of another shape than their config. Other errors pass as they are, with their traceback."""
+    """Inside the block, our own ``InputError`` is the one kind of bad input: one that is not an
+    ``error`` already becomes one, prefixed with ``prefix``. Anything else, a ``ValueError`` or an
+    ``OSError`` included, passes as it is with its traceback, so that a bug of ours does not read
+    as the user's mistake. Around loading a saved model or tokenizer, use ``loading_errors``."""
     try:
         yield
+    except InputError as problem:
+        if isinstance(problem, error):
+            raise
+        raise error(f"{prefix}{problem}") from problem
+
+
+@contextlib.contextmanager
+def loading_errors(error: type[InputError] = InputError, prefix: str = ""):
+    """``input_errors`` for a block that loads what the user named (``from_pretrained`` of a
+    folder or Hub name): also what ``is_loading_error`` recognises becomes ``error``, prefixed.
+    Other errors pass with their traceback."""
+    try:
+        with input_errors(error, prefix):
+            yield
     except InputError:
         raise
-    except (ValueError, OSError, RuntimeError) as problem:
-        if isinstance(problem, RuntimeError) and not is_size_mismatch(problem):
+    except Exception as problem:  # noqa: BLE001  sorted by is_loading_error, else re-raised
+        if not is_loading_error(problem):
             raise
         raise error(f"{prefix}{problem}") from problem
 
@@ -264,8 +307,9 @@ def output_folder(path: str | os.PathLike, job: str, *, overwrite: bool = False,
             _remove_if_unused(folder)
 
 
-__all__ = ["InputError", "OutputError", "RUN_LOCK", "RUN_MARKER", "check_classifier_folder", "check_output_folder",
-           "input_errors", "is_size_mismatch", "output_folder", "require_extra"]
+__all__ = ["InputError", "InputTypeError", "MissingFileError", "OutputError", "RUN_LOCK", "RUN_MARKER",
+           "check_classifier_folder", "check_output_folder", "input_errors", "is_config_error", "is_loading_error",
+           "is_size_mismatch", "loading_errors", "output_folder", "require_extra"]
 
 
 # -- Folders to serve and explain: the tokenizer file, ONNX exports, encoder weights ----------

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .errors import InputError, check_explainable_folder, input_errors, require_extra
+from .errors import InputError, check_explainable_folder, loading_errors, require_extra
 from .onnx_serving import default_score_function
 
 
@@ -98,7 +98,7 @@ def load_model_and_tokenizer(model_dir: str | Path, device: str | torch.device =
 
     folder = Path(model_dir)
     check_explainable_folder(folder)
-    with input_errors(prefix=f"{folder} could not be loaded: "):
+    with loading_errors(prefix=f"{folder} could not be loaded: "):
         model = AutoModelForSequenceClassification.from_pretrained(folder, trust_remote_code=False,
                                                                    attn_implementation="eager")
         tokenizer = load_tokenizer(folder, trust_remote_code=False)

@@ -19,7 +19,7 @@ from transformers import PreTrainedModel
 from transformers.activations import ACT2FN
 from transformers.modeling_outputs import BaseModelOutputWithPooling, MaskedLMOutput, SequenceClassifierOutput
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
-from transformers.utils import logging
+from transformers.utils import is_torchdynamo_compiling, is_torchdynamo_exporting, logging
 
 try:  # transformers >= 5: these skip tensors already loaded from a checkpoint
     from transformers import initialization as init
@@ -79,14 +79,10 @@ class SinCosClsEmbeddings(nn.Module):
         super().__init__()
         self.word_embeddings = nn.Embedding(config.vocab_size, config.embedding_size)
         # GloVe is 50-300 wide; the blocks need hidden_size (rule 10).
-        self.projection = (
-            nn.Linear(config.embedding_size, config.hidden_size)
-            if config.embedding_size != config.hidden_size
-            else None
-        )
-        self.token_type_embeddings = (
-            nn.Embedding(config.type_vocab_size, config.hidden_size) if config.type_vocab_size else None
-        )
+        projected = config.embedding_size != config.hidden_size
+        self.projection = nn.Linear(config.embedding_size, config.hidden_size) if projected else None
+        types = config.type_vocab_size
+        self.token_type_embeddings = nn.Embedding(types, config.hidden_size) if types else None
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
         self.word_dropout_prob = config.word_dropout_prob
 
@@ -167,15 +163,8 @@ class SinCosClsSelfAttention(nn.Module):
         else:  # transformers 4.x
             attention = ALL_ATTENTION_FUNCTIONS[self.config._attn_implementation]
         with _sdpa_backend(query) if attention is not eager_attention_forward else nullcontext():
-            output, weights = attention(
-                self,
-                query,
-                key,
-                value,
-                attention_mask,
-                scaling=self.scaling,
-                dropout=self.config.attention_probs_dropout_prob if self.training else 0.0,
-            )
+            output, weights = attention(self, query, key, value, attention_mask, scaling=self.scaling,
+                                        dropout=self.config.attention_probs_dropout_prob if self.training else 0.0)
         output = output.reshape(bs, seq_len, hidden)  # merge heads
         return self.projection_act(self.out_proj(output)), weights
 
@@ -217,7 +206,9 @@ class SinCosClsBlock(GradientCheckpointingLayer):
         return hidden_states, weights
 
 
-# Module paths inside a saved folder, where the code files sit beside config.json.
+# Module paths inside a saved folder, where the code files sit beside config.json. Not what
+# register_for_auto_class gives: it writes AutoConfig and the saving class alone (transformers 4.57
+# and 5.24 alike), so a classifier's folder would not load with AutoModel or AutoModelForMaskedLM.
 _AUTO_MAP = {
     "AutoConfig": "configuration_sincos_cls.SinCosClsConfig",
     "AutoModel": "modeling_sincos_cls.SinCosClsModel",
@@ -237,6 +228,23 @@ def saved_tokenizer_max_length(folder, subfolder: str = "") -> int | None:
     except (OSError, ValueError, AttributeError):  # none, or damaged: the tokenizer's loader names it
         return None
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _reads_values(tensor: torch.Tensor) -> bool:
+    """Whether ``forward`` may read ``tensor``'s values in Python to check them: in eager mode on the
+    CPU, one cheap pass. Not on an accelerator (reading a value back waits for every queued kernel,
+    at each step), nor under torch.export, torch.compile or the tracer (a value is symbolic there)."""
+    return tensor.device.type == "cpu" and not (
+        is_torchdynamo_compiling() or is_torchdynamo_exporting() or torch.jit.is_tracing())
+
+
+def _out_of_range(tensor: torch.Tensor, size: int) -> int | None:
+    """A value of ``tensor`` outside ``[0, size)`` (its minimum if negative, else its maximum), or
+    None; always None where ``_reads_values`` says no (the lookup or loss then fails as torch does)."""
+    if not tensor.numel() or not _reads_values(tensor):
+        return None
+    low, high = int(tensor.min()), int(tensor.max())
+    return low if low < 0 else high if high >= size else None
 
 
 class SinCosClsPreTrainedModel(PreTrainedModel):
@@ -266,9 +274,8 @@ class SinCosClsPreTrainedModel(PreTrainedModel):
         elif isinstance(module, nn.Embedding):
             init.normal_(module.weight, mean=0.0, std=self.config.initializer_range)
             pad = self.config.pad_token_id
-            if pad is not None and module is self.get_input_embeddings() and not getattr(
-                module.weight, "_is_hf_initialized", False
-            ):
+            loaded = getattr(module.weight, "_is_hf_initialized", False)
+            if pad is not None and module is self.get_input_embeddings() and not loaded:
                 module.weight[pad].zero_()
         elif isinstance(module, SinCosClsLayerNorm) and module.weight is not None:
             init.ones_(module.weight)
@@ -288,21 +295,17 @@ class SinCosClsPreTrainedModel(PreTrainedModel):
         try:
             loaded = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
         except SafetensorError as error:
-            raise OSError(
-                f"the weights of {pretrained_model_name_or_path} could not be read: model.safetensors is damaged "
-                f"or truncated ({error}); save or download it again"
-            ) from error
+            raise OSError(f"the weights of {pretrained_model_name_or_path} could not be read: model.safetensors is "
+                          f"damaged or truncated ({error}); save or download it again") from error
         except RuntimeError as error:  # 4.x: torch's "size mismatch" message; 5.x its own
             text = str(error)
             if "size mismatch" not in text and "ignore_mismatched_sizes" not in text:
                 raise
             detail = next((line.strip() for line in text.splitlines() if "size mismatch" in line or "shape" in line),
                           text.splitlines()[0] if text else "")
-            raise RuntimeError(
-                f"the weights of {pretrained_model_name_or_path} do not fit its config ({detail}); pass "
-                "ignore_mismatched_sizes=True to start the mismatched layers afresh (e.g. a classifier for another "
-                "number of labels), or correct config.json"
-            ) from error
+            raise RuntimeError(f"the weights of {pretrained_model_name_or_path} do not fit its config ({detail}); pass "
+                               "ignore_mismatched_sizes=True to start the mismatched layers afresh (e.g. a classifier "
+                               "for another number of labels), or correct config.json") from error
         model = loaded[0] if isinstance(loaded, tuple) else loaded  # a tuple with output_loading_info=True
         model.base_model.tokenizer_max_length = saved_tokenizer_max_length(
             pretrained_model_name_or_path, kwargs.get("subfolder", ""))
@@ -338,11 +341,8 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
         self.embeddings = SinCosClsEmbeddings(config)
         self.layers = nn.ModuleList([SinCosClsBlock(config) for _ in range(config.num_hidden_layers)])
         # Pre-LN leaves the residual stream un-normalised; a last LayerNorm puts it back on scale.
-        self.final_norm = (
-            SinCosClsLayerNorm(config.hidden_size, config.layer_norm_eps, config.layer_norm_affine)
-            if config.layer_norm_position == "pre"
-            else None
-        )
+        self.final_norm = (SinCosClsLayerNorm(config.hidden_size, config.layer_norm_eps, config.layer_norm_affine)
+                           if config.layer_norm_position == "pre" else None)
         self.gradient_checkpointing = False
         # from_pretrained sets it from the folder's tokenizer; see max_input_tokens.
         self.tokenizer_max_length: int | None = None
@@ -369,10 +369,10 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
         return min(limits, key=lambda limit: limit[0])  # a tie names max_position_embeddings
 
     def _prepare_inputs(self, input_ids, inputs_embeds, attention_mask, token_type_ids):
-        """Validate the inputs with errors that name the problem; define the edge cases: a
-        sequence longer than ``max_input_tokens`` (``max_position_embeddings``, or less) is cut
-        there with a warning, and an empty one reads as a single masked ``[PAD]`` (its pooled
-        vector is zero)."""
+        """Validate the inputs with errors that name the problem (the ids' range only where
+        ``_reads_values``); define the edge cases: a sequence longer than ``max_input_tokens``
+        (``max_position_embeddings``, or less) is cut there with a warning, and an empty one reads
+        as a single masked ``[PAD]`` (its pooled vector is zero)."""
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("pass exactly one of input_ids or inputs_embeds")
         given = input_ids if input_ids is not None else inputs_embeds
@@ -398,33 +398,23 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
             inputs_embeds = inputs_embeds.new_zeros(shape[0], 1, inputs_embeds.shape[-1]) if inputs_embeds is not None else None
             attention_mask = torch.zeros(shape[0], 1, dtype=torch.long, device=device)
             token_type_ids = None
-        if input_ids is not None and input_ids.numel():
-            low, high = int(input_ids.min()), int(input_ids.max())
-            if low < 0 or high >= self.config.vocab_size:
-                bad = low if low < 0 else high
-                raise ValueError(f"input_ids holds id {bad}, outside [0, vocab_size={self.config.vocab_size})")
-        if token_type_ids is not None and self.config.type_vocab_size and token_type_ids.numel():
-            if int(token_type_ids.min()) < 0 or int(token_type_ids.max()) >= self.config.type_vocab_size:
-                raise ValueError(f"token_type_ids must lie in [0, type_vocab_size={self.config.type_vocab_size})")
+        bad = _out_of_range(input_ids, self.config.vocab_size) if input_ids is not None else None
+        if bad is not None:
+            raise ValueError(f"input_ids holds id {bad}, outside [0, vocab_size={self.config.vocab_size})")
+        if token_type_ids is not None and self.config.type_vocab_size and (
+                _out_of_range(token_type_ids, self.config.type_vocab_size) is not None):
+            raise ValueError(f"token_type_ids must lie in [0, type_vocab_size={self.config.type_vocab_size})")
         return input_ids, inputs_embeds, attention_mask, token_type_ids
 
-    def forward(
-        self,
-        input_ids: torch.LongTensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        token_type_ids: torch.LongTensor | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-        **kwargs,
-    ) -> BaseModelOutputWithPooling | tuple:
+    def forward(self, input_ids: torch.LongTensor | None = None, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.LongTensor | None = None, inputs_embeds: torch.Tensor | None = None,
+                output_attentions: bool | None = None, output_hidden_states: bool | None = None,
+                return_dict: bool | None = None, **kwargs) -> BaseModelOutputWithPooling | tuple:
         """``last_hidden_state`` is the last block's output; ``pooler_output`` is the mean over
         positions of the sum of the last ``pooling_layers`` blocks' outputs (rule 7)."""
         output_attentions = output_attentions if output_attentions is not None else self.config.output_attentions
-        output_hidden_states = (
-            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
-        )
+        if output_hidden_states is None:
+            output_hidden_states = self.config.output_hidden_states
         return_dict = return_dict if return_dict is not None else getattr(self.config, "return_dict", True)
         input_ids, inputs_embeds, attention_mask, token_type_ids = self._prepare_inputs(
             input_ids, inputs_embeds, attention_mask, token_type_ids
@@ -433,9 +423,10 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
         hidden_states = self.embeddings(input_ids, token_type_ids, inputs_embeds)  # (bs, seq_len, hidden)
 
         # Rule 7: the blog masks nothing. With mask_padding the mask is built once here and
-        # shared by every block; a batch without padding needs none.
+        # shared by every block; a batch without padding needs none, where asking is free.
         keep = None
-        if self.config.mask_padding and attention_mask is not None and not bool(attention_mask.all()):
+        if self.config.mask_padding and attention_mask is not None and not (
+                _reads_values(attention_mask) and bool(attention_mask.all())):
             keep = attention_mask.bool()  # (bs, seq_len), True = real token
         # Boolean, so sdpa takes it whatever the compute dtype (a float mask must match bf16).
         key_mask = keep[:, None, None, :] if keep is not None else None  # (bs, 1, 1, seq_len)
@@ -464,12 +455,8 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
 
         if not return_dict:
             return tuple(v for v in (hidden_states, pooled, all_hidden_states, all_attentions) if v is not None)
-        return BaseModelOutputWithPooling(
-            last_hidden_state=hidden_states,
-            pooler_output=pooled,
-            hidden_states=all_hidden_states,
-            attentions=all_attentions,
-        )
+        return BaseModelOutputWithPooling(last_hidden_state=hidden_states, pooler_output=pooled,
+                                          hidden_states=all_hidden_states, attentions=all_attentions)
 
 
 class SinCosClsForSequenceClassification(SinCosClsPreTrainedModel):
@@ -486,29 +473,16 @@ class SinCosClsForSequenceClassification(SinCosClsPreTrainedModel):
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 
-    def forward(
-        self,
-        input_ids: torch.LongTensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        token_type_ids: torch.LongTensor | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-        **kwargs,
-    ) -> SequenceClassifierOutput | tuple:
+    def forward(self, input_ids: torch.LongTensor | None = None, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.LongTensor | None = None, inputs_embeds: torch.Tensor | None = None,
+                labels: torch.Tensor | None = None, output_attentions: bool | None = None,
+                output_hidden_states: bool | None = None, return_dict: bool | None = None,
+                **kwargs) -> SequenceClassifierOutput | tuple:
         """Logits over ``num_labels``; with ``labels``, the loss that ``config.problem_type`` names."""
         return_dict = return_dict if return_dict is not None else getattr(self.config, "return_dict", True)
-        outputs = self.model(
-            input_ids=input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-        )
+        outputs = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                             inputs_embeds=inputs_embeds, output_attentions=output_attentions,
+                             output_hidden_states=output_hidden_states, return_dict=True)
         logits = self.classifier(self.dropout(outputs.pooler_output))  # (bs, num_labels)
         loss = self._loss(logits, labels) if labels is not None else None
         if not return_dict:
@@ -533,8 +507,8 @@ class SinCosClsForSequenceClassification(SinCosClsPreTrainedModel):
             )
         if problem == "single_label_classification":
             labels = labels.view(-1)
-            if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= self.num_labels):
-                bad = int(labels.min()) if int(labels.min()) < 0 else int(labels.max())
+            bad = _out_of_range(labels, self.num_labels)
+            if bad is not None:
                 raise ValueError(f"label {bad} is outside [0, num_labels={self.num_labels})")
             return F.cross_entropy(logits.view(-1, self.num_labels), labels)
         if problem == "multi_label_classification":
@@ -578,32 +552,19 @@ class SinCosClsForMaskedLM(SinCosClsPreTrainedModel):
             self.decoder_bias = nn.Parameter(bias, requires_grad=old.requires_grad)
         return embeddings
 
-    def forward(
-        self,
-        input_ids: torch.LongTensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        token_type_ids: torch.LongTensor | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-        labels: torch.LongTensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-        **kwargs,
-    ) -> MaskedLMOutput | tuple:
+    def forward(self, input_ids: torch.LongTensor | None = None, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.LongTensor | None = None, inputs_embeds: torch.Tensor | None = None,
+                labels: torch.LongTensor | None = None, output_attentions: bool | None = None,
+                output_hidden_states: bool | None = None, return_dict: bool | None = None,
+                **kwargs) -> MaskedLMOutput | tuple:
         """Logits over the vocabulary at each position, (bs, seq_len, vocab_size). ``labels``
         holds the original id at masked positions and -100 elsewhere; with
         ``config.sparse_prediction`` the logits are only those of the masked positions,
         (n_masked, vocab_size)."""
         return_dict = return_dict if return_dict is not None else getattr(self.config, "return_dict", True)
-        outputs = self.model(
-            input_ids=input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-        )
+        outputs = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                             inputs_embeds=inputs_embeds, output_attentions=output_attentions,
+                             output_hidden_states=output_hidden_states, return_dict=True)
         hidden_states = outputs.last_hidden_state  # (bs, seq_len, hidden)
         if labels is not None:
             labels = labels[:, : hidden_states.shape[1]]  # cut as the encoder cut an over-long input
@@ -618,8 +579,8 @@ class SinCosClsForMaskedLM(SinCosClsPreTrainedModel):
         loss = None
         if labels is not None:
             scored = labels[labels != -100]
-            if scored.numel() and (int(scored.min()) < 0 or int(scored.max()) >= self.config.vocab_size):
-                bad = int(scored.min()) if int(scored.min()) < 0 else int(scored.max())
+            bad = _out_of_range(scored, self.config.vocab_size)
+            if bad is not None:
                 raise ValueError(f"label {bad} is outside [0, vocab_size={self.config.vocab_size}) and is not -100")
             if scored.numel():
                 loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
@@ -632,12 +593,5 @@ class SinCosClsForMaskedLM(SinCosClsPreTrainedModel):
                               attentions=outputs.attentions)
 
 
-__all__ = [
-    "MAX_SINUSOID_POSITIONS",
-    "saved_tokenizer_max_length",
-    "sinusoidal_position_encoding",
-    "SinCosClsPreTrainedModel",
-    "SinCosClsModel",
-    "SinCosClsForMaskedLM",
-    "SinCosClsForSequenceClassification",
-]
+__all__ = ["MAX_SINUSOID_POSITIONS", "saved_tokenizer_max_length", "sinusoidal_position_encoding",
+           "SinCosClsPreTrainedModel", "SinCosClsModel", "SinCosClsForMaskedLM", "SinCosClsForSequenceClassification"]

@@ -11,20 +11,23 @@ Which exporter, and why (measured with torch 2.13, transformers 5.24, onnxruntim
 
 - optimum's exporter (``optimum-onnx`` 0.1.0, the only release) requires ``transformers<4.58``:
   installing it downgrades transformers 5.24 to 4.57.6, so it cannot serve both versions.
-- ``torch.onnx.export(dynamo=True)`` (``torch.export``) stops at the model's input checks
-  (``int(input_ids.min())`` in ``SinCosClsModel._prepare_inputs``, a data-dependent value).
+- ``torch.onnx.export(dynamo=True)`` (``torch.export``) stopped at the model's input checks
+  (``int(input_ids.min())``, a data-dependent value). They now stand aside under export
+  (``_reads_values`` in the modeling file) and ``torch.export.export`` of the classifier matches
+  eager (``tests/test_modeling.py``), but the dynamo exporter also needs ``onnxscript``, which is
+  not among the extras: it is untried here.
 - ``torch.onnx.export(dynamo=False)``, the TorchScript tracer, exports the model unchanged, and
   the graphs it writes are dynamic for both attention implementations: on batches of 1-7 rows
   and 2-29 tokens with padding (the example is 2 x 8), eager and sdpa, post- and pre-LN, ONNX
   Runtime's logits were within 1.5e-6 of torch's, with transformers 5.24 and 4.57 alike
   (``tests/test_onnx.py``). That is the exporter used here. torch marks it deprecated since
-  2.9; when it goes, the input checks need ``torch.compiler.is_exporting()`` guards for
-  ``dynamo=True``.
+  2.9; ``dynamo=True`` is the way on when it goes.
 
 The tracer records one path through ``forward``; Python-level branches are fixed by the example
-input. So the example holds padding (otherwise the attention mask would be dropped from the
-graph) and is no longer than ``max_position_embeddings``; the input checks it evaluates as
-constants (id range, empty and over-long inputs) are the serving class's job.
+input. The model skips its value checks while traced (the id range; the attention mask is then
+always applied), and the example holds padding all the same and is no longer than
+``max_position_embeddings``; the shape cases it fixes as constants (empty and over-long inputs)
+are the serving class's job.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ import torch
 from torch import nn
 
 from .configuration_sincos_cls import SinCosClsConfig
-from .errors import InputError, check_classifier_folder, input_errors, output_folder
+from .errors import InputError, check_classifier_folder, loading_errors, output_folder
 from .modeling_sincos_cls import SinCosClsForSequenceClassification
 from .onnx_serving import ONNX_FILE, QUANTIZED_ONNX_FILE
 
@@ -86,8 +89,8 @@ def check_model_folder(model_dir: str | Path) -> dict:
 
 
 def _example_inputs(config: SinCosClsConfig, names: list[str]) -> dict[str, torch.Tensor]:
-    """A padded (EXAMPLE_BATCH, EXAMPLE_LENGTH) batch: the second row ends in padding, so the
-    traced graph keeps the attention mask (a batch without padding skips it)."""
+    """A padded (EXAMPLE_BATCH, EXAMPLE_LENGTH) batch: the second row ends in padding, as a
+    served batch does (the traced graph keeps the attention mask either way)."""
     length = min(EXAMPLE_LENGTH, config.max_position_embeddings)
     if length < 2:
         raise ExportError(f"max_position_embeddings={config.max_position_embeddings}: the export needs at least 2")
@@ -247,7 +250,7 @@ def _export(model_dir, output: Path, quantize: bool, opset: int, attn_implementa
     """``export_onnx`` once the output folder is held."""
     from .tokenization import load_tokenizer, portable_tokenizer
 
-    with input_errors(ExportError, prefix=f"{model_dir} could not be loaded: "):
+    with loading_errors(ExportError, prefix=f"{model_dir} could not be loaded: "):
         model = SinCosClsForSequenceClassification.from_pretrained(model_dir, attn_implementation=attn_implementation)
         tokenizer = portable_tokenizer(load_tokenizer(model_dir, ExportError))
     model.eval()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError, load_tokenizer_file, read_json_file, require_extra
+from .errors import InputError, InputTypeError, MissingFileError, load_tokenizer_file, read_json_file, require_extra
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,10 @@ class OnnxTextClassifier:
     ``pipeline`` scores it.
 
     Raises ``InputError`` naming the file when ``tokenizer.json``, ``config.json`` or
-    ``tokenizer_config.json`` cannot be read, and naming the extra when onnxruntime is missing.
+    ``tokenizer_config.json`` cannot be read, and naming the extra when onnxruntime is missing;
+    ``MissingFileError`` (an ``InputError`` and a ``FileNotFoundError``) when the folder or one of
+    its files is not there. A bad argument of a call is an ``InputError`` too (``InputTypeError``,
+    also a ``TypeError``, for one of the wrong kind).
 
     One instance serves one thread at a time (each call sets the tokenizer's truncation).
     """
@@ -111,19 +114,19 @@ class OnnxTextClassifier:
 
         self.folder = Path(folder)
         if not self.folder.is_dir():
-            raise FileNotFoundError(f"ONNX model folder {self.folder} does not exist")
+            raise MissingFileError(f"ONNX model folder {self.folder} does not exist")
         for needed in ("config.json", "tokenizer.json"):
             if not (self.folder / needed).is_file():
-                raise FileNotFoundError(f"{self.folder} has no {needed}: export the model with scripts/export_onnx.py")
+                raise MissingFileError(f"{self.folder} has no {needed}: export the model with scripts/export_onnx.py")
         file_name = file_name or (QUANTIZED_ONNX_FILE if quantized else ONNX_FILE)
         model_file = self.folder / file_name
         if not model_file.is_file():
             hint = (" (export with --quantize to write it)" if file_name == QUANTIZED_ONNX_FILE
                     else " (a torch model's folder: export it with scripts/export_onnx.py)"
                     if (self.folder / "model.safetensors").is_file() else "")
-            raise FileNotFoundError(f"{self.folder} has no {file_name}{hint}")
+            raise MissingFileError(f"{self.folder} has no {file_name}{hint}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size={batch_size!r} must be a positive integer")
+            raise InputError(f"batch_size={batch_size!r} must be a positive integer")
         self.batch_size = batch_size
 
         self.config = _json_object(self.folder / "config.json")
@@ -164,29 +167,29 @@ class OnnxTextClassifier:
                 return item
             if isinstance(item, dict):
                 if set(item) - {"text", "text_pair"} or not isinstance(item.get("text"), str):
-                    raise ValueError(f"a text pair must be a dict with a 'text' and an optional 'text_pair' string; "
+                    raise InputError(f"a text pair must be a dict with a 'text' and an optional 'text_pair' string; "
                                      f"got keys {sorted(item)}")
                 pair = item.get("text_pair")
                 if pair is None:
                     return item["text"]
                 if not isinstance(pair, str):
-                    raise TypeError(f"text_pair must be a string, got {type(pair).__name__}")
+                    raise InputTypeError(f"text_pair must be a string, got {type(pair).__name__}")
                 return (item["text"], pair)
-            raise TypeError(f"inputs must be strings or {{'text', 'text_pair'}} dicts, got {type(item).__name__}")
+            raise InputTypeError(f"inputs must be strings or {{'text', 'text_pair'}} dicts, got {type(item).__name__}")
 
         if isinstance(inputs, (str, dict)):
             return [one(inputs)], True
         if isinstance(inputs, (list, tuple)):
             return [one(item) for item in inputs], False
-        raise TypeError(f"inputs must be a string, a dict or a list of them, got {type(inputs).__name__}")
+        raise InputTypeError(f"inputs must be a string, a dict or a list of them, got {type(inputs).__name__}")
 
     def _encode(self, batch: list, truncation: bool, max_length: int | None) -> list:
         if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1):
-            raise ValueError(f"max_length={max_length!r} must be a positive integer")
+            raise InputError(f"max_length={max_length!r} must be a positive integer")
         if truncation:
             limit = max_length or self.model_max_length
             if limit is None:
-                raise ValueError("truncation=True needs max_length: the tokenizer has no model_max_length")
+                raise InputError("truncation=True needs max_length: the tokenizer has no model_max_length")
             self.tokenizer.enable_truncation(max_length=int(limit))
         else:
             self.tokenizer.no_truncation()
@@ -248,7 +251,7 @@ class OnnxTextClassifier:
         """Scores from logits: ``function_to_apply`` (``pipeline``'s choice for this model when None)."""
         function = (function_to_apply or "default").lower()
         if function not in SCORE_FUNCTIONS:
-            raise ValueError(f"function_to_apply={function_to_apply!r}: choose one of {SCORE_FUNCTIONS}")
+            raise InputError(f"function_to_apply={function_to_apply!r}: choose one of {SCORE_FUNCTIONS}")
         if function == "default":
             function = default_score_function(self.config)
         logits = logits.astype(np.float32)
@@ -272,7 +275,7 @@ class OnnxTextClassifier:
         """
         legacy = top_k is _LEGACY
         if not legacy and top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
-            raise ValueError(f"top_k={top_k!r} must be a positive integer or None")
+            raise InputError(f"top_k={top_k!r} must be a positive integer or None")
         batch, single = self._as_batch(inputs)
         scores = self.scores(self._batch_logits(batch, truncation, max_length), function_to_apply)
         results = []

@@ -10,7 +10,9 @@ rules and keeps other scripts' words and numbers whole, for Chinese or Japanese 
 ``detect_tokenizer_mode`` picks the mode from a corpus's own letters.
 
 The result is a plain ``PreTrainedTokenizerFast``: ``save_pretrained`` writes a
-``tokenizer.json`` that ``AutoTokenizer`` loads with no code of ours.
+``tokenizer.json`` that ``AutoTokenizer`` loads with no code of ours. That class, and
+``portable_tokenizer``, which keeps the name a tokenizer loaded by transformers 5 is saved under,
+live in ``_compat`` (the 4.x/5.x shims) and are re-exported here.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import regex
 import transformers
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
+from ._compat import PreTrainedTokenizerFast, portable_tokenizer
 from .errors import InputError, load_tokenizer_file, read_json_file
 
 PAD, UNK, CLS, SEP = "[PAD]", "[UNK]", "[CLS]", "[SEP]"
@@ -91,7 +94,7 @@ def detect_tokenizer_mode(texts: Iterable[str], requested: str = "auto", max_cha
     ``max_chars`` characters) are characters of Han, Kana, Thai or another script written
     without spaces, each such character counting as a word."""
     if requested not in TOKENIZER_MODES:
-        raise ValueError(f"--tokenizer {requested!r}: choose one of {', '.join(TOKENIZER_MODES)}")
+        raise InputError(f"--tokenizer {requested!r}: choose one of {', '.join(TOKENIZER_MODES)}")
     words = unspaced = seen = 0
     for text in texts:
         if not text:
@@ -110,16 +113,6 @@ def detect_tokenizer_mode(texts: Iterable[str], requested: str = "auto", max_cha
         return TokenizerChoice(requested, share, f"asked for ({described})")
     mode = "char" if share is not None and share >= CHAR_MODE_MIN_SHARE else "word"
     return TokenizerChoice(mode, share, f"auto: {described}")
-
-
-class PreTrainedTokenizerFast(transformers.PreTrainedTokenizerFast):
-    """transformers' generic fast tokenizer, saved under its public name.
-
-    transformers 5 renamed the class ``TokenizersBackend`` (keeping ``PreTrainedTokenizerFast``
-    as an alias) and writes the new name into ``tokenizer_config.json``, which transformers 4
-    cannot resolve. This subclass adds nothing but its name, so the saved folder says
-    ``PreTrainedTokenizerFast`` and both versions load it with their own class.
-    """
 
 
 def _normalizer(lowercase: bool) -> normalizers.Normalizer:
@@ -170,11 +163,11 @@ def build_tokenizer(
     ``token_type_ids`` 0 up to and including that ``[SEP]`` and 1 after it.
     """
     if max_vocab_size <= len(SPECIAL_TOKENS):
-        raise ValueError(
+        raise InputError(
             f"max_vocab_size={max_vocab_size} leaves no room beside the {len(SPECIAL_TOKENS)} special tokens"
         )
     if min_frequency < 1:
-        raise ValueError(f"min_frequency={min_frequency} must be at least 1")
+        raise InputError(f"min_frequency={min_frequency} must be at least 1")
     backend = Tokenizer(models.WordLevel(unk_token=UNK))
     backend.normalizer = _normalizer(lowercase)
     backend.pre_tokenizer = _pre_tokenizer(char_level)
@@ -184,7 +177,7 @@ def build_tokenizer(
     )
     backend.train_from_iterator(texts, trainer=trainer)
     if backend.get_vocab_size() <= len(SPECIAL_TOKENS):
-        raise ValueError("no token to learn: the texts are empty, or every token is rarer than min_frequency")
+        raise InputError("no token to learn: the texts are empty, or every token is rarer than min_frequency")
     sep_id = backend.token_to_id(SEP)
     backend.post_processor = processors.TemplateProcessing(
         single="$A", pair=f"$A {SEP} $B:1", special_tokens=[(SEP, sep_id)]
@@ -202,24 +195,6 @@ def build_tokenizer(
         model_input_names=["input_ids", "token_type_ids", "attention_mask"],
         # Word mode decodes "do n't" and "end ." back to "don't" and "end.".
         clean_up_tokenization_spaces=not char_level,
-    )
-
-
-def portable_tokenizer(tokenizer):
-    """The same fast tokenizer, re-wrapped so ``save_pretrained`` names ``PreTrainedTokenizerFast``.
-
-    A tokenizer that transformers 5 loads from a folder comes back as ``TokenizersBackend`` and
-    would be saved under that name, which transformers 4 cannot load; other tokenizer classes
-    are returned unchanged.
-    """
-    if type(tokenizer) is not transformers.PreTrainedTokenizerFast:
-        return tokenizer
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer.backend_tokenizer,
-        model_max_length=tokenizer.model_max_length,
-        model_input_names=list(tokenizer.model_input_names),
-        clean_up_tokenization_spaces=tokenizer.clean_up_tokenization_spaces,
-        **tokenizer.special_tokens_map,
     )
 
 

@@ -224,6 +224,7 @@ def test_attention_plot_panels_and_block_choice(loaded, tmp_path):
         plot_attention(explanation.tokens, explanation.attentions, tmp_path / "x.png", block=2)
 
 
+@pytest.mark.slow
 def test_script_writes_json_and_pictures(folders, loaded, tmp_path):
     out = tmp_path / "explained"
     result = subprocess.run([sys.executable, SCRIPT, "--model", str(folders["zh"]), "--text", TEXTS["zh"],

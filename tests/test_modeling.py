@@ -1,6 +1,8 @@
 """The encoder against the model card's rule table, rule by rule, and its transformers integration."""
 
 import importlib
+import inspect
+import json
 import math
 
 import pytest
@@ -329,6 +331,23 @@ def test_invalid_config_raises_value_error_naming_the_field(field, value):
         tiny_config(**{field: value})
 
 
+def test_every_config_field_has_one_line_of_help_and_the_docstring_shows_it():
+    fields = [name for name in inspect.signature(SinCosClsConfig.__init__).parameters if name not in ("self", "kwargs")]
+    assert set(SinCosClsConfig.field_help) == set(fields)  # none missing, none for a field that is gone
+    for name in fields:
+        help_text = SinCosClsConfig.field_help[name]
+        assert help_text and "\n" not in help_text, name
+        assert f"        {name} (" in SinCosClsConfig.__doc__
+        assert " ".join(help_text.split()[:4]) in " ".join(SinCosClsConfig.__doc__.split()), name
+
+
+def test_field_help_is_no_field_of_a_saved_config(tmp_path):
+    config = tiny_config()
+    assert "field_help" not in config.to_dict()
+    SinCosClsForSequenceClassification(config).save_pretrained(tmp_path)
+    assert "field_help" not in json.loads((tmp_path / "config.json").read_text())
+
+
 def test_too_long_input_is_cut_to_max_positions_with_a_warning(caplog):
     from transformers.utils import logging as hf_logging
 
@@ -369,6 +388,22 @@ def test_mismatched_attention_mask_raises_clear_error():
     model = SinCosClsModel(tiny_config())
     with pytest.raises(ValueError, match="attention_mask has shape"):
         model(input_ids=torch.ones(2, 5, dtype=torch.long), attention_mask=torch.ones(2, 4))
+
+
+def test_torch_export_of_a_padded_batch_matches_eager_and_keeps_the_mask():
+    # forward reads no value in Python under export (the input checks stand aside), so it traces.
+    model = SinCosClsForSequenceClassification(tiny_config()).eval()
+    ids, mask = _batch()
+    program = torch.export.export(model, (), {"input_ids": ids, "attention_mask": mask}, strict=False)
+    exported = program.module()
+    repadded = ids.clone()
+    repadded[mask == 0] = 7  # what stands at padded positions must not matter
+    with torch.no_grad():
+        expected = model(input_ids=ids, attention_mask=mask).logits
+        got = exported(input_ids=ids, attention_mask=mask).logits
+        got_repadded = exported(input_ids=repadded, attention_mask=mask).logits
+    assert torch.allclose(got, expected, atol=1e-5)
+    assert torch.allclose(got_repadded, expected, atol=1e-5)
 
 
 def test_set_pretrained_embeddings_copies_rows_and_checks_shape():

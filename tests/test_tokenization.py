@@ -7,8 +7,8 @@ from helpers import run_python, tiny_config
 from transformers import pipeline
 
 from hf_sincos_cls import SinCosClsForSequenceClassification
-from hf_sincos_cls.glove import read_word_vectors
 from hf_sincos_cls.tokenization import SPECIAL_TOKENS, build_tokenizer, detect_tokenizer_mode
+from hf_sincos_cls.word_vectors import read_word_vectors
 
 REVIEWS = [
     "While Howard's appreciation of Brown and his writing is clearly well-meaning and sincere, "
