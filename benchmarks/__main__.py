@@ -18,7 +18,8 @@ from pathlib import Path
 
 from hf_sincos_cls.jobs import log_to_stdout
 
-from .parts import DEFAULT_PARTS, PARTS, merge_results, run_benchmark, write_results
+from .parts import DEFAULT_PARTS, PARTS, merge_results, run_benchmark
+from .report import write_results
 
 
 def main() -> int:

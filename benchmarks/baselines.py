@@ -28,6 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 
 from hf_sincos_cls.data import corpus_columns, load_corpus, stratified_subsample
+from hf_sincos_cls.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +69,9 @@ def log_count_ratio(features, positive: np.ndarray, alpha: float = 1.0) -> np.nd
     binary = _binarise(features)
     positive = np.asarray(positive, dtype=bool)
     if positive.shape != (binary.shape[0],):
-        raise ValueError(f"{binary.shape[0]} rows of features but {positive.shape} targets")
+        raise InputError(f"{binary.shape[0]} rows of features but {positive.shape} targets")
     if positive.all() or not positive.any():
-        raise ValueError("the log-count ratio needs rows of both the class and the rest")
+        raise InputError("the log-count ratio needs rows of both the class and the rest")
     p = alpha + np.asarray(binary[positive].sum(axis=0)).ravel()
     q = alpha + np.asarray(binary[~positive].sum(axis=0)).ravel()
     return np.log(p / p.sum()) - np.log(q / q.sum())
@@ -97,7 +98,7 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
         labels = np.asarray(labels)
         self.classes_ = np.unique(labels)
         if len(self.classes_) < 2:
-            raise ValueError(f"need at least two classes to fit; got {self.classes_.tolist()}")
+            raise InputError(f"need at least two classes to fit; got {self.classes_.tolist()}")
         targets = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
         self.ratios_ = np.stack([log_count_ratio(binary, labels == target, self.alpha) for target in targets])
         self.classifiers_ = [
@@ -183,7 +184,7 @@ def fit_baseline(
             return NBLogisticRegression(C=c, seed=seed)
 
     else:
-        raise ValueError(f"unknown baseline {name!r}; the baselines are {', '.join(BASELINES)}")
+        raise InputError(f"unknown baseline {name!r}; the baselines are {', '.join(BASELINES)}")
 
     start = time.perf_counter()
     features = vectorizer.fit_transform(train_texts)
@@ -284,6 +285,53 @@ def mean_std(values: list[float]) -> dict:
             "values": values}
 
 
+def _baseline_splits(corpus_name: str, split_seed: int, limits: dict, extra_training) -> tuple:
+    """The corpus's text column, label names, its three splits (each a stratified subsample where
+    ``limits`` gives a size) and the training (texts, label ids) with ``extra_training`` added;
+    refuses a corpus the baselines cannot score."""
+    corpus = load_corpus(corpus_name, split_seed=split_seed)
+    text, text_pair, label_names, is_regression, _ = corpus_columns(corpus)
+    if is_regression or text_pair is not None:
+        raise InputError(f"{corpus_name}: the baselines classify single texts; it is a regression or a pair task")
+    missing = {"train", "validation", "test"} - set(corpus)
+    if missing:
+        raise InputError(f"{corpus_name} has no {', '.join(sorted(missing))} split; the baselines need all three")
+    splits = {
+        split: corpus[split] if limit is None else stratified_subsample(corpus[split], limit)
+        for split, limit in limits.items()
+    }
+    if (np.asarray(splits["test"]["label"]) < 0).any():
+        raise InputError(f"the test split of {corpus_name} is unlabelled; it cannot be scored")
+    train = (list(splits["train"][text]), list(splits["train"]["label"]))
+    if extra_training is not None:
+        unknown = sorted(set(extra_training[1]) - set(label_names))
+        if unknown:
+            raise InputError(f"extra_training has labels {unknown}; {corpus_name}'s are {label_names}")
+        train = (train[0] + list(extra_training[0]), train[1] + [label_names.index(n) for n in extra_training[1]])
+    return text, label_names, splits, train
+
+
+def _baseline_summary(fits: list[BaselineFit], predictions: list, test_labels: np.ndarray, options: dict) -> dict:
+    """One baseline over the seeds: test accuracy and macro-F1, validation accuracy, times (each
+    ``mean_std``), the C chosen per seed, every C's validation accuracy (first seed), the
+    vectoriser's options and whether every seed predicted alike (None with one seed)."""
+    accuracy = [float(accuracy_score(test_labels, p)) for p in predictions]
+    macro_f1 = [float(f1_score(test_labels, p, average="macro", zero_division=0)) for p in predictions]
+    return {
+        "test_accuracy": mean_std(accuracy),
+        "test_macro_f1": mean_std(macro_f1),
+        "validation_accuracy": mean_std([float(fit.validation_accuracy[fit.C]) for fit in fits]),
+        "fit_seconds": mean_std([fit.fit_seconds for fit in fits]),
+        "final_fit_seconds": mean_std([fit.final_fit_seconds for fit in fits]),
+        "C": [fit.C for fit in fits],
+        "validation_accuracy_by_C": {str(c): float(a) for c, a in fits[0].validation_accuracy.items()},
+        "min_df": options.get("min_df", DEFAULT_MIN_DF),
+        "ngram_range": list(options.get("ngram_range", DEFAULT_NGRAM_RANGE)),
+        "analyzer": options.get("analyzer", "word"),
+        "deterministic": None if len(predictions) < 2 else all(np.array_equal(predictions[0], p) for p in predictions),
+    }
+
+
 def run_baselines(
     corpus_name: str,
     seeds: Sequence[int] = (0, 1, 2),
@@ -309,29 +357,10 @@ def run_baselines(
     to this one's names) added to the training split only, for a fair comparison with a model
     that has seen them.
     """
-    corpus = load_corpus(corpus_name, split_seed=split_seed)
-    text, text_pair, label_names, is_regression, _ = corpus_columns(corpus)
-    if is_regression or text_pair is not None:
-        raise ValueError(f"{corpus_name}: the baselines classify single texts; it is a regression or a pair task")
-    missing = {"train", "validation", "test"} - set(corpus)
-    if missing:
-        raise ValueError(f"{corpus_name} has no {', '.join(sorted(missing))} split; the baselines need all three")
     limits = {"train": max_train_samples, "validation": max_eval_samples, "test": max_predict_samples}
-    splits = {
-        split: corpus[split] if limit is None else stratified_subsample(corpus[split], limit)
-        for split, limit in limits.items()
-    }
-    test_labels = np.asarray(splits["test"]["label"])
-    if (test_labels < 0).any():
-        raise ValueError(f"the test split of {corpus_name} is unlabelled; it cannot be scored")
-    train = (list(splits["train"][text]), list(splits["train"]["label"]))
-    if extra_training is not None:
-        unknown = sorted(set(extra_training[1]) - set(label_names))
-        if unknown:
-            raise ValueError(f"extra_training has labels {unknown}; {corpus_name}'s are {label_names}")
-        train = (train[0] + list(extra_training[0]), train[1] + [label_names.index(n) for n in extra_training[1]])
+    text, label_names, splits, train = _baseline_splits(corpus_name, split_seed, limits, extra_training)
     validation = (splits["validation"][text], splits["validation"]["label"])
-    test_texts = splits["test"][text]
+    test_texts, test_labels = splits["test"][text], np.asarray(splits["test"]["label"])
 
     models = {}
     for name in BASELINES:
@@ -340,21 +369,7 @@ def run_baselines(
             fit = fit_baseline(name, *train, seed, validation=validation, **options)
             fits.append(fit)
             predictions.append(fit.predict(test_texts))
-        accuracy = [float(accuracy_score(test_labels, p)) for p in predictions]
-        macro_f1 = [float(f1_score(test_labels, p, average="macro", zero_division=0)) for p in predictions]
-        models[name] = {
-            "test_accuracy": mean_std(accuracy),
-            "test_macro_f1": mean_std(macro_f1),
-            "validation_accuracy": mean_std([float(fit.validation_accuracy[fit.C]) for fit in fits]),
-            "fit_seconds": mean_std([fit.fit_seconds for fit in fits]),
-            "final_fit_seconds": mean_std([fit.final_fit_seconds for fit in fits]),
-            "C": [fit.C for fit in fits],
-            "validation_accuracy_by_C": {str(c): float(a) for c, a in fits[0].validation_accuracy.items()},
-            "min_df": options.get("min_df", DEFAULT_MIN_DF),
-            "ngram_range": list(options.get("ngram_range", DEFAULT_NGRAM_RANGE)),
-            "analyzer": options.get("analyzer", "word"),
-            "deterministic": None if len(seeds) < 2 else all(np.array_equal(predictions[0], p) for p in predictions),
-        }
+        models[name] = _baseline_summary(fits, predictions, test_labels, options)
     return {
         "corpus": corpus_name,
         "split_seed": split_seed,

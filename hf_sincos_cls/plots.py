@@ -58,16 +58,12 @@ def plot_training_curves(log_history: list[dict], path: str | Path, metric: str 
     return path
 
 
-def confusion_matrix(labels, predictions, num_labels: int) -> np.ndarray:
-    """Counts with true labels on rows and predicted labels on columns."""
-    matrix = np.zeros((num_labels, num_labels), dtype=np.int64)
-    np.add.at(matrix, (np.asarray(labels, dtype=np.int64), np.asarray(predictions, dtype=np.int64)), 1)
-    return matrix
-
-
 def plot_confusion_matrix(labels, predictions, label_names: list[str], path: str | Path, title: str = "") -> Path:
-    """A confusion matrix as a PNG, each cell with its count and its share of the true class."""
-    matrix = confusion_matrix(labels, predictions, len(label_names))
+    """A confusion matrix as a PNG (true labels on rows, predicted on columns, every label id of
+    ``label_names`` present even if unseen), each cell with its count and its share of the true class."""
+    from sklearn.metrics import confusion_matrix
+
+    matrix = confusion_matrix(labels, predictions, labels=range(len(label_names)))
     shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     plt = _pyplot()
     size = max(4.0, 0.9 * len(label_names) + 2)

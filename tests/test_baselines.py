@@ -133,6 +133,8 @@ def test_run_baselines_reports_deterministic_models_without_variance(bbc_subsamp
         assert result["test_accuracy"]["std"] == 0.0, name
 
 
+@pytest.mark.slow
+@pytest.mark.one_lane  # scikit-learn alone: the transformers version does not enter
 def test_cross_validation_pools_every_split_and_reports_each_C():
     cv = cross_validated_accuracy("bbc_news", folds=3, max_samples=300)
     assert cv["texts"] == 300 and cv["folds"] == 3

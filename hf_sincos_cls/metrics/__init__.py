@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from scipy.special import expit
 
+from ..errors import InputError
+
 logger = logging.getLogger(__name__)
 
 METRICS_DIR = Path(__file__).resolve().parent
@@ -41,10 +43,10 @@ def _load_glue_metric(task_name: str, is_regression: bool):
     from ..data import GLUE_REGRESSION_TASKS, GLUE_TASKS
 
     if task_name not in GLUE_TASKS:
-        raise ValueError(f"unknown GLUE task {task_name!r}; the tasks are {', '.join(sorted(GLUE_TASKS))}")
+        raise InputError(f"unknown GLUE task {task_name!r}; the tasks are {', '.join(sorted(GLUE_TASKS))}")
     if is_regression != (task_name in GLUE_REGRESSION_TASKS):
         kind = "regression" if task_name in GLUE_REGRESSION_TASKS else "classification"
-        raise ValueError(f"GLUE task {task_name!r} is {kind}, but is_regression={is_regression}")
+        raise InputError(f"GLUE task {task_name!r} is {kind}, but is_regression={is_regression}")
     try:
         return evaluate.load("glue", task_name, keep_in_memory=True)
     except (OSError, ImportError) as err:  # evaluate reports an unreachable Hub as FileNotFoundError/ConnectionError
