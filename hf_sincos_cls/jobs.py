@@ -15,24 +15,22 @@ import inspect
 import json
 import logging
 import math
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
 import transformers
 from transformers import HfArgumentParser, TrainingArguments
 
-from .configuration_sincos_cls import SinCosClsConfig
+from ._compat import accelerator_available, warmup_ratio_field
+from .configuration_sincos_cls import SinCosClsConfig, SinCosClsConfigError
 from .data import OFFLINE_CORPORA
 from .errors import InputError
+from .recipe import MAX_POSITIONS, Choice
 from .training import check_checkpoint_files, last_complete_checkpoint
 
 logger = logging.getLogger(__name__)
-
-GLOVE_DEFAULT = "glove.6B.50d"
 
 # The recipe's encoder: the config's defaults (the blog's 512 x 6) but for these, measured on
 # two CPU cores (model_card.md, "Results"): 128 wide, 2 blocks, the last 2 summed.
@@ -68,15 +66,20 @@ class JobTrainingArguments(TrainingArguments):
         metadata={"help": "Write into a non-empty --output_dir that is not one of this package's runs (it has no "
                           "sincos_cls_run.json), replacing its files of the same names."},
     )
+    # What the user asked for, before TrainingArguments turns an evaluation schedule into
+    # do_eval=True: whether any --do_* flag was given, and --do_eval itself (not flags).
+    do_flags_given: bool = field(default=False, init=False, repr=False)
+    do_eval_given: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self):
+        self.do_flags_given = bool(self.do_train or self.do_eval or self.do_predict)
+        self.do_eval_given = bool(self.do_eval)
         self._check_sizes()
         # Pinned batches copy faster to an accelerator; without one, pinning only warns, each epoch.
-        # (torch.accelerator is torch >= 2.6's.)
-        if self.dataloader_pin_memory and not getattr(torch, "accelerator", torch.cuda).is_available():
+        if self.dataloader_pin_memory and not accelerator_available():
             self.dataloader_pin_memory = False
         steps = self.warmup_steps
-        if hasattr(self, "warmup_ratio"):  # transformers 4.x: its check wants an int; a share waits here
+        if warmup_ratio_field(self):  # transformers 4.x: its check wants an int; a share waits here
             self.warmup_steps = int(steps) if steps >= 1 else 0
             super().__post_init__()
             # A --warmup_ratio given on 4.x wins over a share in warmup_steps (the recipe's 0.1).
@@ -102,31 +105,16 @@ class JobTrainingArguments(TrainingArguments):
         return super().get_warmup_steps(num_training_steps)
 
 
-def _config_field_help() -> dict[str, str]:
-    """Each field's description in ``SinCosClsConfig``'s docstring, joined onto one line."""
-    helps, name = {}, None
-    for line in (SinCosClsConfig.__doc__ or "").splitlines():
-        entry = re.match(r"^ {8}(\w+) \(", line)
-        if entry:
-            name = entry.group(1)
-            helps[name] = ""
-        elif name and line.startswith(" " * 12):
-            helps[name] = (helps[name] + " " + line.strip()).strip()
-        elif line.strip():
-            name = None
-    return helps
-
-
 def _config_flag_fields() -> list[tuple]:
-    """(name, type, field) for each config field that is a flag, in the config's order."""
-    helps = _config_field_help()
+    """(name, type, field) for each config field that is a flag, in the config's order: the
+    config's own signature, with the help it declares (``SinCosClsConfig.field_help``)."""
     fields = []
     for name, parameter in inspect.signature(SinCosClsConfig.__init__).parameters.items():
         if name in ("self", "kwargs") or name in _NOT_FLAGS:
             continue
         default = RECIPE_CONFIG.get(name, parameter.default)
         kind = type(parameter.default) if parameter.default is not None else str
-        text = helps.get(name, "").replace("(rule ", "(model card rule ")
+        text = SinCosClsConfig.field_help.get(name, "").replace("(rule ", "(model card rule ")
         if name in RECIPE_CONFIG:
             text += f" Recipe: {default} (the config's default: {parameter.default})."
         fields.append((name, kind, field(default=default, metadata={"help": text})))
@@ -187,12 +175,6 @@ ModelArguments = dataclasses.make_dataclass(
 ModelArguments.__module__ = __name__
 ModelArguments.__doc__ = ("Which model to train: a saved one, or a new one; every SinCosClsConfig field that "
                           "is not derived from the data is a flag, with the recipe's default.")
-
-# The longest input a model of this package is built for (--max_seq_length and
-# --max_position_embeddings): attention's memory grows with its square, 8,192 tokens take about
-# 1 GiB a text and layer at the recipe's 4 heads, and no recipe setting comes near it.
-MAX_POSITIONS = 8192
-
 
 def check_sizes(arguments, least: dict[str, int]) -> None:
     """``InputError`` naming the flag when one of ``least``'s fields (None: not given) is not a
@@ -258,7 +240,7 @@ class DataTrainingArguments:
         if self.train_file or self.validation_file or self.test_file:
             named.append("train_file/validation_file/test_file")
         if len(named) != 1:
-            raise ValueError(
+            raise InputError(
                 "name exactly one data source: --corpus, --task_name, --dataset_name, or local files "
                 f"(--train_file ...); got {named or 'none'}"
             )
@@ -277,7 +259,12 @@ def parse_job_args(dataclass_types, argv: list[str] | None, default_args: list[s
             return parser.parse_dict(arguments)
         except ValueError as error:  # an unknown key, or a value a dataclass refuses
             raise InputError(f"argument file {path}: {error}") from None
-    return parser.parse_args_into_dataclasses(args=argv or default_args)
+    try:
+        return parser.parse_args_into_dataclasses(args=argv or default_args)
+    except InputError:
+        raise
+    except ValueError as error:  # TrainingArguments' own checks of the flags' values
+        raise InputError(str(error)) from error
 
 
 def _argument_file(path: Path) -> dict:
@@ -286,7 +273,7 @@ def _argument_file(path: Path) -> dict:
     if path.is_dir():
         raise InputError(f"argument file {path} is a folder, not a file")
     if not path.is_file():
-        raise FileNotFoundError(f"argument file {path} does not exist")
+        raise InputError(f"argument file {path} does not exist")
     try:
         arguments = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as error:
@@ -315,7 +302,7 @@ def script_main(parse_args: Callable, run: Callable) -> int:
     reports it); errors during training keep their traceback."""
     try:
         arguments = parse_args()
-    except (ValueError, FileNotFoundError) as error:  # an unreadable arguments file
+    except InputError as error:  # an unreadable arguments file, or a flag's value a dataclass refuses
         print(f"error: {error}", file=sys.stderr)
         return 2
     log_to_stdout()
@@ -355,7 +342,7 @@ def load_data(data_args: DataTrainingArguments, require_labels: bool = True, lab
     columns = data_args.text_column_names.split(",") if data_args.text_column_names else None
     if kind in ("corpus", "task_name"):
         if label_separator is not None:
-            raise ValueError(f"--label_separator reads labels of local files and Hub data sets; {kind} "
+            raise InputError(f"--label_separator reads labels of local files and Hub data sets; {kind} "
                              f"{data_args.corpus or data_args.task_name} has its own")
         return load_corpus(data_args.corpus if kind == "corpus" else f"glue/{data_args.task_name}")
     labels = [name.strip() for name in data_args.label_column_name.split(",")]
@@ -383,110 +370,61 @@ def resume_checkpoint(training_args: TrainingArguments):
     checkpoint = training_args.resume_from_checkpoint
     # Without any --do_* flag the recipe decides to train only once it has read the data, and by
     # then it needs the checkpoint (its tokenizer reads the data): found here, used if it trains.
-    deciding_later = getattr(training_args, "do_flags_given", True) is False
+    deciding_later = not getattr(training_args, "do_flags_given", True)  # a plain TrainingArguments: as given
     if checkpoint is None or not (training_args.do_train or deciding_later):
         return None
     if checkpoint.lower() in ("true", "last"):
         found = last_complete_checkpoint(training_args.output_dir)
         if found is None:
-            raise ValueError(f"--resume_from_checkpoint {checkpoint}: no complete checkpoint-* folder in "
+            raise InputError(f"--resume_from_checkpoint {checkpoint}: no complete checkpoint-* folder in "
                              f"{training_args.output_dir}")
         checkpoint = found
     elif not Path(checkpoint).is_dir():
-        raise FileNotFoundError(f"--resume_from_checkpoint {checkpoint}: no such folder")
+        raise InputError(f"--resume_from_checkpoint {checkpoint}: no such folder")
     check_checkpoint_files(checkpoint)
     return checkpoint
 
 
-def prepare_training_args(training_args: TrainingArguments, data_args: DataTrainingArguments,
-                          fixed_padding: bool = False) -> None:
-    """What every job sets before training: length grouping with dynamic padding (not with
-    ``fixed_padding``, where every input has one length), and DDP told that every parameter
-    takes part in each step."""
-    if data_args.length_grouping and not fixed_padding:
-        # transformers 5 names it train_sampling_strategy, 4.x group_by_length.
-        if hasattr(training_args, "train_sampling_strategy"):
-            if training_args.train_sampling_strategy == "random":
-                training_args.train_sampling_strategy = "group_by_length"
-        elif hasattr(training_args, "group_by_length"):
-            training_args.group_by_length = True
-    if training_args.ddp_find_unused_parameters is None:
-        training_args.ddp_find_unused_parameters = False
-
-
-class Adaptations:
-    """What a run derived from the data, each with its reason: logged as it is decided and
-    listed in the model card."""
-
-    def __init__(self):
-        self.items: dict[str, str] = {}
-
-    def note(self, what: str, choice: str) -> None:
-        self.items[what] = choice
-        logger.info("recipe: %s: %s", what, choice)
-
-
-def max_positions(model_args, data_args) -> int:
-    """A new model's max_position_embeddings, which is also its tokenizer's model_max_length:
-    the flag's, or a longer --max_seq_length; either at most ``MAX_POSITIONS``."""
-    positions = model_args.max_position_embeddings
-    check_sizes(model_args, {"max_position_embeddings": 1})
-    if positions > MAX_POSITIONS:
-        raise InputError(f"--max_position_embeddings {positions}: at most {MAX_POSITIONS:,}, the longest input a "
-                         "model of this package is built for")
-    return max(positions, data_args.max_seq_length or 0)
-
-
-def new_tokenizer(texts: list[str], model_args, data_args, adaptations: Adaptations | None = None):
-    """A tokenizer trained on ``texts`` with the tokenizer flags, cut at the new model's length;
-    ``--tokenizer auto`` is settled here (and ``model_args.tokenizer`` set to the mode used)."""
+def new_tokenizer(texts: list[str], model_args, model_max_length: int):
+    """A tokenizer trained on ``texts`` with the tokenizer flags, cut at ``model_max_length``
+    (the new model's positions), and its mode with the reason (``--tokenizer auto`` is settled
+    from the texts' writing: ``tokenization.detect_tokenizer_mode``)."""
     from .tokenization import SPECIAL_TOKENS, build_tokenizer, detect_tokenizer_mode
 
     # build_tokenizer's own refusals name its parameters, not the flags.
     check_sizes(model_args, {"tokenizer_max_vocab": len(SPECIAL_TOKENS) + 1, "tokenizer_min_frequency": 1})
     choice = detect_tokenizer_mode(texts, model_args.tokenizer)
-    model_args.tokenizer = choice.mode
-    (adaptations or Adaptations()).note("tokenizer", f"{choice.mode} ({choice.reason})")
-    return build_tokenizer(
+    tokenizer = build_tokenizer(
         texts,
         max_vocab_size=model_args.tokenizer_max_vocab,
         min_frequency=model_args.tokenizer_min_frequency,
         char_level=choice.mode == "char",
-        model_max_length=max_positions(model_args, data_args),
+        model_max_length=model_max_length,
     )
+    return tokenizer, Choice("tokenizer", choice.mode, f"{choice.mode} ({choice.reason})")
 
 
-def new_model(model_class, model_args, data_args, tokenizer, texts: list[str], adaptations: Adaptations | None = None,
-              **config_fields):
-    """A new ``model_class`` from the config flags plus ``config_fields``, its word embeddings
-    initialised from ``--glove`` (``auto``: GloVe 6B 50d for word tokens, none for character
-    tokens) unless fewer than ``--min_vector_coverage`` of the tokens of ``texts`` have a vector.
-    ``model_args.glove`` is set to the vectors used ("none" when skipped). Returns the model and
-    the vectors' coverage (None when no vectors were looked up)."""
-    adaptations = adaptations or Adaptations()
-    fields = model_args.config_fields()
-    fields["max_position_embeddings"] = max_positions(model_args, data_args)
-    config = SinCosClsConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, **config_fields,
-                             **fields)
+def new_model(model_class, model_args, tokenizer, texts: list[str], positions: int, **config_fields):
+    """A new ``model_class`` from the config flags of ``model_args`` (a plan's: ``glove`` is
+    settled, ``auto`` no more) plus ``config_fields``, with ``positions`` positions, its word
+    embeddings initialised from ``glove`` unless fewer than ``--min_vector_coverage`` of the
+    tokens of ``texts`` have a vector. Returns the model, the vectors' coverage (None when none
+    were looked up) and what was used, as a ``Choice`` (None when the plan already says it)."""
+    try:
+        config = SinCosClsConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, **config_fields,
+                                 **{**model_args.config_fields(), "max_position_embeddings": positions})
+    except SinCosClsConfigError as error:  # a config flag's value the config refuses, named in the message
+        raise InputError(str(error)) from error
     vectors = model_args.glove
-    if vectors.lower() == "auto":
-        if model_args.tokenizer == "char":
-            model_args.glove = "none"
-            adaptations.note("word vectors", "none: character tokens, and no registry ships vectors for them")
-            return model_class(config), None
-        vectors = model_args.glove = GLOVE_DEFAULT
     if vectors.lower() == "none":
-        adaptations.note("word vectors", "none (asked for): random initialisation")
-        return model_class(config), None
-    from .glove import build_model_with_word_vectors
+        return model_class(config), None, None
+    from .word_vectors import build_model_with_word_vectors
 
     model, coverage = build_model_with_word_vectors(config, tokenizer, vectors, texts=texts, model_class=model_class,
                                                     min_token_share=model_args.min_vector_coverage)
     if model is None:
-        model_args.glove = "none"
-        adaptations.note("word vectors", f"none: {vectors} skipped, only {coverage.token_share:.1%} of the training "
-                                         f"tokens have a vector (below --min_vector_coverage "
-                                         f"{model_args.min_vector_coverage:g}); random initialisation")
-        return model_class(config), coverage
-    adaptations.note("word vectors", f"{vectors}: {coverage}")
-    return model, coverage
+        return model_class(config), coverage, Choice(
+            "word vectors", "none", f"none: {vectors} skipped, only {coverage.token_share:.1%} of the training tokens "
+                                    f"have a vector (below --min_vector_coverage {model_args.min_vector_coverage:g}); "
+                                    "random initialisation")
+    return model, coverage, Choice("word vectors", vectors, f"{vectors}: {coverage}")

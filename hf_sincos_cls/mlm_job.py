@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datasets import Dataset
-from transformers import DataCollatorForLanguageModeling, IntervalStrategy, set_seed
+from transformers import DataCollatorForLanguageModeling, set_seed
 
+from .errors import InputError, input_errors, loading_errors
 from .jobs import (
-    Adaptations,
     DataTrainingArguments,
     JobTrainingArguments,
     ModelArguments,
@@ -27,12 +27,11 @@ from .jobs import (
     new_model,
     new_tokenizer,
     parse_job_args,
-    prepare_training_args,
     resume_checkpoint,
     setup_logging,
     split_texts,
 )
-from .errors import input_errors
+from .recipe import DataFacts, RunPlan, new_model_positions, plan_pretraining
 from .training import SinCosClsTrainer, claim_output_dir, resumed_tokenizer_and_model, train_and_save
 
 logger = logging.getLogger(__name__)
@@ -67,8 +66,9 @@ class PretrainingDataArguments(DataTrainingArguments):
     )
     validation_split_percentage: int = field(
         default=5,
-        metadata={"help": "Without a validation split, this percentage of the texts is held out to measure "
-                          "perplexity each epoch: the first ones, as transformers' run_mlm.py takes them (0: none)."},
+        metadata={"help": "Without a validation split, this percentage of the texts is held out (at random, by "
+                          "--seed, as the classification job holds out its validation rows) to measure perplexity "
+                          "each epoch (0: none)."},
     )
 
 
@@ -82,7 +82,7 @@ class PretrainingData:
     from_split: int  # texts of the training split (labels unused)
     unlabelled: int  # the offline corpus's texts outside its labelled splits
     held_out: int  # texts kept out of training for perplexity (0: none)
-    held_out_from: str | None  # "validation", or the slice of the texts as datasets writes it ("train[:5%]")
+    held_out_from: str | None  # "validation", "train" (held out of the texts) or None
     coverage: object = None  # the word vectors' coverage, None when none were looked up
     adaptations: dict = field(default_factory=dict)
 
@@ -101,7 +101,6 @@ class PretrainingTrainingArguments(JobTrainingArguments):
     save_total_limit: int | None = field(default=1, metadata={"help": "Checkpoints kept."})
 
     def __post_init__(self):
-        self.do_eval_given = bool(self.do_eval)
         if not (self.do_train or self.do_eval or self.do_predict):
             self.do_train = True
         super().__post_init__()
@@ -125,28 +124,26 @@ def run(model_args: ModelArguments, data_args: DataTrainingArguments, mlm_args: 
 
 
 def _pretrain(model_args, data_args, mlm_args, training_args, callbacks) -> dict:
-    """``run`` once the output folder is held."""
+    """``run`` once the output folder is held: prepare, plan, train, measure perplexity, report."""
     with input_errors():
         checkpoint = resume_checkpoint(training_args)
-        tokenizer, model, train, evaluation, data = _prepare(model_args, data_args, mlm_args, training_args,
-                                                             checkpoint)
-
-    training_args.prediction_loss_only = True
+        tokenizer, model, train, evaluation, data, plan = _prepare(model_args, data_args, mlm_args, training_args,
+                                                                   checkpoint)
     trainer = SinCosClsTrainer(
         model=model,
-        args=training_args,
+        args=plan.training_args,
         train_dataset=train,
         eval_dataset=evaluation,
         processing_class=tokenizer,
         data_collator=DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_args.mlm_probability),
         callbacks=callbacks,
-        embedding_learning_rate=model_args.embedding_learning_rate,
-        warmup_hold_steps=model_args.warmup_hold_steps,
+        embedding_learning_rate=plan.model_args.embedding_learning_rate,
+        warmup_hold_steps=plan.model_args.warmup_hold_steps,
     )
     results: dict = {}
-    if training_args.do_train:
+    if trainer.args.do_train:
         results.update(train_and_save(trainer, train, checkpoint))
-    if training_args.do_eval and evaluation is not None:
+    if trainer.args.do_eval and evaluation is not None:
         metrics = trainer.evaluate()
         metrics["eval_samples"] = len(evaluation)
         metrics["perplexity"] = math.exp(min(metrics["eval_loss"], 50.0))
@@ -154,11 +151,11 @@ def _pretrain(model_args, data_args, mlm_args, training_args, callbacks) -> dict
         trainer.save_metrics("eval", metrics)
         results.update(metrics)
     if trainer.is_world_process_zero():
-        _report(trainer, model_args, data_args, mlm_args, data, results, train, evaluation)
+        _report(trainer, plan, mlm_args, data, results, train, evaluation)
     return results
 
 
-def _report(trainer, model_args, data_args, mlm_args, data: PretrainingData, results, train, evaluation) -> None:
+def _report(trainer, plan: RunPlan, mlm_args, data: PretrainingData, results, train, evaluation) -> None:
     """The loss curves and, when this run trained, the model card (main process only)."""
     from .model_card import write_pretraining_card
     from .plots import plot_training_curves
@@ -170,98 +167,100 @@ def _report(trainer, model_args, data_args, mlm_args, data: PretrainingData, res
     if not training_args.do_train:
         return
     write_pretraining_card(
-        output_dir, model=trainer.model, tokenizer=trainer.processing_class, data=data, data_args=data_args,
-        model_args=model_args, mlm_args=mlm_args, training_args=training_args, results=results,
+        output_dir, model=trainer.model, tokenizer=trainer.processing_class, data=data, data_args=plan.data_args,
+        model_args=plan.model_args, mlm_args=mlm_args, training_args=training_args, results=results,
         trained=len(train), evaluated=len(evaluation) if evaluation is not None else 0,
         total_steps=trainer.state.max_steps, plots={"training_curves": curve} if curve else {},
     )
 
 
 def _prepare(model_args, data_args, mlm_args, training_args, checkpoint: str | None = None):
-    """Texts, tokenizer (with ``[MASK]``), a new GloVe-initialised model (resuming from
-    ``checkpoint``: the checkpoint's tokenizer and model), the encoded splits and what the
+    """Texts, tokenizer (with ``[MASK]``), the plan, a new GloVe-initialised model (resuming
+    from ``checkpoint``: the checkpoint's tokenizer and model), the encoded splits and what the
     model card tells of them (``PretrainingData``)."""
     if model_args.model_name_or_path:
-        raise ValueError("run_mlm.py pre-trains a new model; fine-tune a saved one with "
+        raise InputError("run_mlm.py pre-trains a new model; fine-tune a saved one with "
                          "run_glue_style.py --model_name_or_path")
     if not 0.0 < mlm_args.mlm_probability < 1.0:
-        raise ValueError(f"--mlm_probability {mlm_args.mlm_probability} must lie strictly between 0 and 1")
+        raise InputError(f"--mlm_probability {mlm_args.mlm_probability} must lie strictly between 0 and 1")
     if not training_args.do_train:
-        raise ValueError("nothing to pre-train: pass --do_train")
-    prepare_training_args(training_args, data_args)
+        raise InputError("nothing to pre-train: pass --do_train")
     set_seed(training_args.seed)
-
     from .data import corpus_columns
 
     raw = load_data(data_args, require_labels=False)
     if "train" not in raw or len(raw["train"]) == 0:
-        raise ValueError(f"pre-training needs a non-empty 'train' split; the data has {sorted(raw)}")
+        raise InputError(f"pre-training needs a non-empty 'train' split; the data has {sorted(raw)}")
     columns = corpus_columns(raw)
     texts = pretraining_texts(raw, columns, data_args, mlm_args)
-    read = len(texts)
     validation = list(split_texts(raw["validation"], columns)) if "validation" in raw else None
-    texts, held_out = _held_out(texts, validation, data_args, training_args)
-    data = _texts_read(raw, columns, read, len(texts), validation, data_args)
-    adaptations = Adaptations()
+    texts, validation, held_out = _held_out(texts, validation, data_args, training_args)
+    data = _texts_read(raw, columns, len(texts), validation, held_out)
     if checkpoint is not None:  # the vocabulary the checkpoint's embeddings learned, whatever the texts now
         from .modeling_sincos_cls import SinCosClsForMaskedLM
 
-        tokenizer, model = resumed_tokenizer_and_model(checkpoint, SinCosClsForMaskedLM)
-        adaptations.note("resume", f"the tokenizer and model config of {checkpoint}, which the texts are read with")
+        with loading_errors(prefix=f"--resume_from_checkpoint {checkpoint}: "):
+            tokenizer, model = resumed_tokenizer_and_model(checkpoint, SinCosClsForMaskedLM)
+        chosen, source = "", "checkpoint"
+        logger.info("recipe: resume: the tokenizer and model config of %s, which the texts are read with", checkpoint)
     else:
-        tokenizer = _build_tokenizer(texts, model_args, data_args, adaptations)
-        model, data.coverage = _build_model(model_args, data_args, tokenizer, texts, adaptations)
-    data.adaptations = adaptations.items
+        tokenizer, choice = new_tokenizer(texts, model_args, new_model_positions(model_args, data_args))
+        tokenizer.add_special_tokens({"mask_token": MASK})
+        model, chosen, source = None, choice.reason, "new"
+    splits = {"train": len(texts), **({"validation": len(validation)} if validation is not None else {})}
+    facts = DataFacts(splits=splits, problem_type="fill-mask", held_out=held_out, tokenizer=chosen,
+                      model_source=source)
+    plan = plan_pretraining(model_args, data_args, training_args, facts)
+    plan.log()
+    if model is None:
+        model, data.coverage, vectors = _build_model(plan.model_args, tokenizer, texts)
+        plan = plan.with_vectors(vectors)
+    data.adaptations = plan.notes()
     logger.info("model: %s parameters, word vectors %s", f"{model.num_parameters():,}", data.coverage)
+    train, evaluation = _encode(tokenizer, texts, validation if plan.training_args.do_eval else None, plan)
+    return tokenizer, model, train, evaluation, data, plan
+
+
+def _encode(tokenizer, texts: list[str], held_out: list[str] | None, plan: RunPlan):
+    """The training texts and the held-out ones (None: no evaluation) as token ids, cut at
+    ``--max_seq_length`` and at ``--max_train_samples``/``--max_eval_samples``."""
+    data_args = plan.data_args
 
     def encode(batch):
         return tokenizer(batch["text"], truncation=True, max_length=data_args.max_seq_length,
                          return_special_tokens_mask=True)
 
-    with training_args.main_process_first(desc="tokenizing"):
+    with plan.training_args.main_process_first(desc="tokenizing"):
         train = Dataset.from_dict({"text": texts}).map(encode, batched=True, remove_columns=["text"],
                                                         desc="Tokenizing")
         train = limit(train, data_args.max_train_samples)
-        evaluation = None
-        if held_out is not None:
-            held_out = limit(Dataset.from_dict({"text": held_out}), data_args.max_eval_samples)  # before tokenizing
-            evaluation = held_out.map(encode, batched=True, remove_columns=["text"], desc="Tokenizing")
-    return tokenizer, model, train, evaluation, data
+        if held_out is None:
+            return train, None
+        held_out = limit(Dataset.from_dict({"text": held_out}), data_args.max_eval_samples)  # before tokenizing
+        return train, held_out.map(encode, batched=True, remove_columns=["text"], desc="Tokenizing")
 
 
-def _texts_read(raw, columns, read: int, kept: int, validation: list[str] | None, data_args) -> PretrainingData:
-    """Which texts went where (for the card): ``read`` texts, ``kept`` of them after the
-    held-out share was cut, or the validation split's beside them."""
+def _texts_read(raw, columns, kept: int, validation: list[str] | None, held_out: str | None) -> PretrainingData:
+    """Which texts went where (for the card): ``kept`` texts to train on, and the validation
+    split's texts or those ``held_out`` of the training texts (its description) beside them."""
     from_split = len(raw["train"]) * (2 if columns.text_pair else 1)  # as split_texts streams them
-    if validation is not None:
-        held_out, source = len(validation), "validation"
-    elif kept < read:
-        held_out, source = read - kept, f"train[:{data_args.validation_split_percentage}%]"
-    else:
-        held_out, source = 0, None
-    return PretrainingData(raw, columns, from_split, read - from_split, held_out, source)
+    read = kept + (len(validation) if held_out is not None else 0)
+    source = None if validation is None else "train" if held_out is not None else "validation"
+    return PretrainingData(raw, columns, from_split, read - from_split, len(validation or ()), source)
 
 
 def _held_out(texts: list[str], validation: list[str] | None, data_args, training_args):
-    """The texts to train on and those to measure perplexity on: the validation split's, else
-    the first --validation_split_percentage of the texts (as transformers' run_mlm.py takes
-    them; the same whether or not this run evaluates, so that a resumed run learns the same
-    vocabulary), else none, and then no evaluation."""
+    """The texts to train on, those to measure perplexity on, and how they were held out (None:
+    the validation split's, or none): without a validation split, --validation_split_percentage
+    of the texts by the data wing's one policy (``data.hold_out_validation``), the same whether
+    or not this run evaluates, so that a resumed run learns the same vocabulary."""
+    from .data import hold_out_validation
+
     percentage = data_args.validation_split_percentage
-    if not 0 <= percentage < 100:
-        raise ValueError(f"--validation_split_percentage {percentage} must lie in [0, 100)")
-    if validation is None and len(texts) * percentage // 100 >= 1:
-        cut = len(texts) * percentage // 100
-        validation, texts = texts[:cut], texts[cut:]
-        logger.info("perplexity on the first %s texts (%s%%), held out of training: the data has no validation split",
-                    f"{cut:,}", percentage)
-    if validation is None and training_args.do_eval:
-        if getattr(training_args, "do_eval_given", False):
-            raise ValueError("--do_eval needs a validation split, or --validation_split_percentage above 0")
-        logger.info("no perplexity during training: no validation split and no texts held out")
-        training_args.eval_strategy = IntervalStrategy.NO
-        training_args.do_eval = False
-    return texts, validation if training_args.do_eval else None
+    if validation is not None or len(texts) * percentage // 100 < 1:
+        return texts, validation, None
+    held = hold_out_validation(Dataset.from_dict({"text": texts}), percentage, training_args.seed, None)
+    return list(held.train["text"]), list(held.validation["text"]), held.description
 
 
 def pretraining_texts(raw, columns, data_args: DataTrainingArguments, mlm_args: PretrainingArguments) -> list[str]:
@@ -277,14 +276,10 @@ def pretraining_texts(raw, columns, data_args: DataTrainingArguments, mlm_args: 
     return texts
 
 
-def _build_tokenizer(texts, model_args, data_args, adaptations=None):
-    tokenizer = new_tokenizer(texts, model_args, data_args, adaptations)
-    tokenizer.add_special_tokens({"mask_token": MASK})
-    return tokenizer
-
-
-def _build_model(model_args, data_args, tokenizer, texts, adaptations=None):
+def _build_model(model_args, tokenizer, texts):
+    """A new masked-LM model on ``tokenizer`` (the plan's ``model_args``), with its coverage and
+    what the word vectors were (``jobs.new_model``)."""
     from .modeling_sincos_cls import SinCosClsForMaskedLM
 
-    return new_model(SinCosClsForMaskedLM, model_args, data_args, tokenizer, texts, adaptations,
-                     type_vocab_size=model_args.type_vocab_size or 0, sparse_prediction=True)
+    return new_model(SinCosClsForMaskedLM, model_args, tokenizer, texts, tokenizer.model_max_length,
+                     type_vocab_size=model_args.type_vocab_size, sparse_prediction=True)

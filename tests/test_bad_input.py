@@ -60,13 +60,13 @@ def test_a_tokenizer_of_no_words_names_its_flag(tmp_path):
 
 
 def test_max_seq_length_above_the_package_ceiling_is_refused(tmp_path):
-    from hf_sincos_cls.jobs import MAX_POSITIONS
+    from hf_sincos_cls.recipe import MAX_POSITIONS
 
     _refused(tmp_path, f"--max_seq_length 100000000: .*at most {MAX_POSITIONS:,}", "--max_seq_length", "100000000")
 
 
 def test_max_position_embeddings_above_the_package_ceiling_is_refused(tmp_path):
-    from hf_sincos_cls.jobs import MAX_POSITIONS
+    from hf_sincos_cls.recipe import MAX_POSITIONS
 
     _refused(tmp_path, f"--max_position_embeddings {MAX_POSITIONS + 1}: .*at most", "--max_position_embeddings",
              str(MAX_POSITIONS + 1))
@@ -90,7 +90,7 @@ def test_max_seq_length_above_a_saved_models_positions_is_capped_and_logged(tmp_
     model_args, data_args, training_args = parse_args(args)
     with caplog.at_level(logging.INFO, logger="hf_sincos_cls"):
         run(model_args, data_args, training_args)
-    assert data_args.max_seq_length == 32
+    assert data_args.max_seq_length == 4096  # as given; the plan cuts it
     assert "max_seq_length: 32 tokens (--max_seq_length 4096 is more than" in caplog.text
 
 

@@ -320,7 +320,7 @@ def test_weights_of_another_shape_than_the_config_are_one_clear_error(tmp_path):
 
 def test_help_names_the_recipe_and_the_offline_corpora(capsys):
     from hf_sincos_cls.data import OFFLINE_CORPORA
-    from hf_sincos_cls.glue_job import LENGTH_PERCENTILE
+    from hf_sincos_cls.recipe import LENGTH_PERCENTILE
 
     with pytest.raises(SystemExit) as exit_info:
         parse_args(["--help"])

@@ -258,7 +258,7 @@ def test_help_lists_the_pretraining_flags_and_none_of_classification(capsys):
     assert exit_info.value.code == 0
     text = " ".join(capsys.readouterr().out.split())  # as one line, whatever the terminal's width
     assert "--mlm_probability" in text and "80% become [MASK]" in text and "--corpus" in text
-    assert "this percentage of the texts is held out to measure perplexity" in text
+    assert "this percentage of the texts is held out (at random, by --seed" in text and "to measure perplexity" in text
     for flag in ("--new_classifier_head", "--label_mapping", "--pad_to_max_length", "--early_stopping_patience",
                  "99th percentile"):
         assert flag not in text, flag
@@ -380,9 +380,10 @@ def test_one_epoch_run_writes_a_fill_mask_card_with_the_recipe_it_used(one_epoch
     assert f"| perplexity | {evaluated['perplexity']:.4f} |" in card.text
     assert f"| train_loss | {trained['train_loss']:.4f} |" in card.text and trained["epoch"] == 1.0
     (result,) = card.data.eval_results
-    assert (result.task_type, result.metric_type, result.dataset_split) == ("fill-mask", "perplexity", "train[:5%]")
+    assert (result.task_type, result.metric_type, result.dataset_split) == ("fill-mask", "perplexity", "train")
     assert result.metric_value == evaluated["perplexity"]
-    assert "Perplexity is measured on the first 5 texts" in card.text and "Trained on 95 texts" in card.text
+    assert "Perplexity is measured on 5 texts held out of the training texts at random" in card.text
+    assert "Trained on 95 texts" in card.text
     assert "Word vectors: `glove.6B.50d`" in card.text and "| `sparse_prediction` | True |" in card.text
     assert "run_glue_style.py --model_name_or_path <this folder>" in card.text
     assert "](training_curves.png)" in card.text and (one_epoch / "training_curves.png").is_file()

@@ -2,6 +2,7 @@
 data; tokens and word vectors follow the language; users' files are read as they come."""
 
 import csv
+import re
 import json
 import logging
 
@@ -11,7 +12,9 @@ from transformers import AutoTokenizer
 
 from hf_sincos_cls import SinCosClsForSequenceClassification
 from hf_sincos_cls.glue_job import MIN_TRAINING_STEPS, RECIPE_EPOCHS, parse_args, run
-from hf_sincos_cls.jobs import Adaptations, DataTrainingArguments, ModelArguments, new_model, new_tokenizer
+from hf_sincos_cls.jobs import DataTrainingArguments, ModelArguments, new_model, new_tokenizer
+from hf_sincos_cls.mlm_job import parse_args as parse_mlm_args
+from hf_sincos_cls.recipe import DataFacts, new_model_positions, plan_pretraining
 
 # A small model, so that the runs below take seconds; everything else is the recipe's.
 SMALL = ["--hidden_size", "16", "--num_hidden_layers", "2", "--num_attention_heads", "2", "--intermediate_size", "32",
@@ -81,7 +84,8 @@ def test_a_run_with_only_files_and_some_flags_trains_with_the_recipe(tmp_path):
     assert results["eval_samples"] == 12
     # 108 rows are 4 steps an epoch: epochs raised toward MIN_TRAINING_STEPS, capped.
     state = json.loads((out / "trainer_state.json").read_text())
-    assert state["num_train_epochs"] == 20 == training_args.num_train_epochs
+    assert state["num_train_epochs"] == 20
+    assert training_args.num_train_epochs is None and data_args.max_seq_length is None  # as parsed: never written
     assert MIN_TRAINING_STEPS / 4 > 20 > RECIPE_EPOCHS
     evaluations = [row for row in state["log_history"] if "eval_accuracy" in row]
     assert len(evaluations) == 20  # every epoch
@@ -90,8 +94,9 @@ def test_a_run_with_only_files_and_some_flags_trains_with_the_recipe(tmp_path):
     rates = [row["learning_rate"] for row in state["log_history"] if "learning_rate" in row]
     peak = max(rates)
     assert rates[0] < peak <= 1e-3 and rates[-1] < 0.05 * peak  # warm-up, then cosine decay to ~0
-    assert 0 < data_args.max_seq_length <= 16  # the 99th percentile of these short texts, not 128 or 512
     card = (out / "README.md").read_text()
+    length = int(re.search(r"- max_seq_length: (\d+) tokens", card).group(1))
+    assert 0 < length <= 16  # the 99th percentile of these short texts, not 128 or 512
     assert "(embeddings 0.003)" in card and "## How the recipe adapted to this data" in card
     for what in ("tasks", "validation", "tokenizer: word", "max_seq_length", "epochs: 20"):
         assert f"- {what}" in card, what
@@ -109,35 +114,44 @@ def test_max_train_samples_cuts_the_file_before_the_validation_share_and_the_voc
     assert "movie" in vocabulary and "zebra" not in vocabulary
 
 
+def _plan_vectors(model_args, tokenizer_reason: str):
+    """The word vectors a plan gives a new model with this tokenizer (the plan's model arguments)."""
+    facts = DataFacts(splits={"train": 8}, problem_type="fill-mask", tokenizer=tokenizer_reason)
+    return plan_pretraining(model_args, DataTrainingArguments(), parse_mlm_args(["--corpus", "rotten_tomatoes",
+                                                                               "--output_dir", "out"])[3], facts)
+
+
 def test_word_vectors_are_skipped_with_a_reason_when_they_cover_too_few_tokens(caplog):
     texts = [text for text, _ in CHINESE]
-    adaptations = Adaptations()
     model_args = ModelArguments(tokenizer="word", glove="glove.6B.50d", hidden_size=16, intermediate_size=32,
                                 num_attention_heads=2)
-    data_args = DataTrainingArguments()
-    tokenizer = new_tokenizer(texts, model_args, data_args, adaptations)
+    tokenizer, _ = new_tokenizer(texts, model_args, new_model_positions(model_args, DataTrainingArguments()))
     with caplog.at_level(logging.INFO, logger="hf_sincos_cls"):
-        model, coverage = new_model(SinCosClsForSequenceClassification, model_args, data_args, tokenizer, texts,
-                                    adaptations, num_labels=2)
+        model, coverage, vectors = new_model(SinCosClsForSequenceClassification, model_args, tokenizer, texts,
+                                             tokenizer.model_max_length, num_labels=2)
+        plan = _plan_vectors(model_args, "word (asked for)").with_choice(vectors)
     assert coverage.token_share < model_args.min_vector_coverage
-    assert model_args.glove == "none" and model.config.embedding_size == 16  # no 50-wide GloVe projection
-    reason = adaptations.items["word vectors"]
+    assert vectors.value == "none" and model.config.embedding_size == 16  # no 50-wide GloVe projection
+    assert model_args.glove == "glove.6B.50d"  # the argument as given: never written
+    reason = plan.notes()["word vectors"]
     assert reason.startswith("none: glove.6B.50d skipped") and "--min_vector_coverage" in reason
     assert any("skipped" in record.getMessage() for record in caplog.records)
 
 
 def test_english_keeps_glove_and_chinese_gets_characters_without_vectors():
-    english, chinese = Adaptations(), Adaptations()
-    for rows, adaptations in ((ENGLISH, english), (CHINESE, chinese)):
+    notes = {}
+    for language, rows in (("english", ENGLISH), ("chinese", CHINESE)):
         texts = [text for text, _ in rows]
         model_args, data_args = ModelArguments(hidden_size=16, intermediate_size=32), DataTrainingArguments()
-        tokenizer = new_tokenizer(texts, model_args, data_args, adaptations)
-        model, _ = new_model(SinCosClsForSequenceClassification, model_args, data_args, tokenizer, texts,
-                             adaptations, num_labels=2)
-    assert english.items["tokenizer"].startswith("word (auto:")
-    assert english.items["word vectors"].startswith("glove.6B.50d:")
-    assert chinese.items["tokenizer"].startswith("char (auto:")
-    assert chinese.items["word vectors"].startswith("none: character tokens")
+        tokenizer, chosen = new_tokenizer(texts, model_args, new_model_positions(model_args, data_args))
+        plan = _plan_vectors(model_args, chosen.reason)
+        _, _, vectors = new_model(SinCosClsForSequenceClassification, plan.model_args, tokenizer, texts,
+                                  tokenizer.model_max_length, num_labels=2)
+        notes[language] = (plan.with_choice(vectors) if vectors is not None else plan).notes()
+    assert notes["english"]["tokenizer"].startswith("word (auto:")
+    assert notes["english"]["word vectors"].startswith("glove.6B.50d:")
+    assert notes["chinese"]["tokenizer"].startswith("char (auto:")
+    assert notes["chinese"]["word vectors"].startswith("none: character tokens")
 
 
 @pytest.mark.slow
