@@ -1,4 +1,4 @@
-"""How fast word vectors load: ``glove.read_word_vectors`` + ``embedding_matrix`` against the blog's
+"""How fast word vectors load: ``word_vectors.read_word_vectors`` + ``embedding_matrix`` against the blog's
 ``load_word_embedding`` + ``build_matrix``, on the 400,000-word GloVe 6B 50d text file.
 
 ``python -m benchmarks`` calls ``word_vectors_benchmark``; by hand::
@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from hf_sincos_cls.cache import cache_dir
 from hf_sincos_cls.tokenization import build_tokenizer
-from hf_sincos_cls.word_vectors import GLOVE_DEFAULT as GLOVE_6B_50D, embedding_matrix, read_word_vectors
+from hf_sincos_cls.word_vectors import GLOVE_DEFAULT, embedding_matrix, read_word_vectors
 
 # ---------------------------------------------------------------------------------------------
 # The blog's reference, ported to Python/numpy as written (its MODEL_DIM became ``dim``).
@@ -62,7 +62,7 @@ def glove_text_file() -> Path:
     path = cache_dir() / "benchmark" / "glove.6B.50d.txt"
     if path.is_file():
         return path
-    vectors = read_word_vectors(GLOVE_6B_50D)
+    vectors = read_word_vectors(GLOVE_DEFAULT)
     words, matrix = vectors.words, vectors.vectors
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".partial")
@@ -113,7 +113,7 @@ def word_vectors_benchmark(vocab_size: int = 20000, *, texts=None, repeats: int 
     vectors. Returns the seconds and their ratio.
     """
     path = glove_text_file()
-    words = read_word_vectors(GLOVE_6B_50D).words
+    words = read_word_vectors(GLOVE_DEFAULT).words
     texts = _synthetic_texts(words, vocab_size, seed) if texts is None else texts
     tokenizer = build_tokenizer(texts, max_vocab_size=vocab_size + 4)
     vocab = tokenizer.get_vocab()

@@ -49,6 +49,7 @@ from .recipe import (
     MIN_TRAINING_STEPS,
     RECIPE_EPOCHS,
     Choice,
+    check_metric_name,
     RunPlan,
     measure_data,
     model_limit,
@@ -205,18 +206,15 @@ def prepare(model_args, data_args, training_args, checkpoint: str | None = None)
         flag = "--label_mapping" if model_args.label_mapping is not None else "--new_classifier_head"
         raise InputError(f"{flag} moves a saved classifier (--model_name_or_path) to this data; a new model "
                          "gets the data's labels anyway: drop the flag")
-    if training_args.do_flags_given:  # what the flags ask for, before any tokenizer is built
-        _check_splits(raw, training_args.do_train, training_args.do_eval_given, training_args.do_predict)
+    _check_early(raw, columns, data_args, training_args, checkpoint)
     tokenizer, model, source, chosen = _tokenizer_and_saved_model(raw, columns, model_args, data_args, checkpoint)
     positions = model.config.max_position_embeddings if model is not None else tokenizer.model_max_length
     facts = measure_data(raw, columns, tokenizer, model_limit(positions, tokenizer.model_max_length),
                          held_out=held_out, tokenizer_choice=chosen, model_source=source)
     plan = plan_classification(model_args, data_args, training_args, facts)
+    plan.log()
     tasks = plan.training_args
     _check_splits(raw, tasks.do_train, tasks.do_eval, tasks.do_predict)
-    if checkpoint is not None and not plan.training_args.do_train:  # the recipe found nothing to train on
-        raise InputError(f"--resume_from_checkpoint continues training, and the data has no 'train' split (it has "
-                         f"{sorted(raw)})")
     coverage = None
     if model is None:
         texts = list(split_texts(raw["train"], columns))
@@ -224,7 +222,6 @@ def prepare(model_args, data_args, training_args, checkpoint: str | None = None)
                                              tokenizer.model_max_length, **label_fields(columns),
                                              type_vocab_size=plan.model_args.type_vocab_size)
         plan = plan.with_vectors(vectors)
-    plan.log()
     logger.info("model: %s parameters, config %s", f"{model.num_parameters():,}", model.config.to_json_string())
     with tasks.main_process_first(desc="tokenizing"):
         encoded = _tokenize(raw, tokenizer, columns, plan.data_args)
@@ -268,14 +265,14 @@ def _limited(raw, data_args):
 
 def _tokenizer_and_saved_model(raw, columns, model_args, data_args, checkpoint):
     """The tokenizer the data is read with, the saved model (None for a new one, built once the
-    plan is made), where they come from ("checkpoint", "saved" or "new") and, for a new
+    plan is made), where they come from ("new", "saved" or the checkpoint's path) and, for a new
     tokenizer, its mode with the reason."""
     if checkpoint is not None:
         with loading_errors(prefix=f"--resume_from_checkpoint {checkpoint}: "):
             tokenizer, model = resumed_tokenizer_and_model(checkpoint, AutoModelForSequenceClassification,
                                                            label_fields(columns),
                                                            trust_remote_code=model_args.trust_remote_code)
-        return tokenizer, model, "checkpoint", ""
+        return tokenizer, model, checkpoint, ""
     if model_args.model_name_or_path:
         from .tokenization import load_tokenizer, portable_tokenizer
 
@@ -288,6 +285,19 @@ def _tokenizer_and_saved_model(raw, columns, model_args, data_args, checkpoint):
     texts = list(split_texts(raw["train"], columns))
     tokenizer, chosen = new_tokenizer(texts, model_args, new_model_positions(model_args, data_args))
     return tokenizer, None, "new", chosen.reason
+
+
+def _check_early(raw, columns, data_args, training_args, checkpoint: str | None) -> None:
+    """What the data alone shows wrong with the flags, before a tokenizer is built or a model
+    loaded: the splits the --do_* flags name, a resume without training data, a checkpoint
+    metric the run would not report (the plan checks them all again)."""
+    if training_args.do_flags_given:
+        _check_splits(raw, training_args.do_train, training_args.do_eval_given, training_args.do_predict)
+    if checkpoint is not None and "train" not in raw:  # the recipe finds nothing to train on
+        raise InputError(f"--resume_from_checkpoint continues training, and the data has no 'train' split (it has "
+                         f"{sorted(raw)})")
+    if training_args.load_best_model_at_end and "validation" in raw and not data_args.task_name:
+        check_metric_name(training_args.metric_for_best_model, label_fields(columns)["problem_type"])
 
 
 def _check_splits(raw, do_train: bool, do_eval: bool, do_predict: bool) -> None:

@@ -77,7 +77,7 @@ def _from_pretrained(name: str, remote: bool, **config_fields):
     none in its message, 4.x only the tensor's last name)."""
     try:
         return AutoModelForSequenceClassification.from_pretrained(name, trust_remote_code=remote, **config_fields)
-    except OSError as error:  # no weights, or a folder transformers cannot read
+    except (OSError, ValueError) as error:  # no weights, a folder transformers cannot read, a foreign model
         raise InputError(str(error).strip().splitlines()[0]) from error
     except RuntimeError as error:
         if not is_size_mismatch(error) or not Path(name).is_dir():

@@ -351,7 +351,10 @@ def load_data(data_args: DataTrainingArguments, require_labels: bool = True, lab
     if kind == "dataset_name":
         return load_corpus(data_args.dataset_name, data_args.dataset_config_name, **options)
     files = {split: getattr(data_args, f"{split}_file") for split in ("train", "validation", "test")}
-    return load_corpus({split: path for split, path in files.items() if path}, **options)
+    try:
+        return load_corpus({split: path for split, path in files.items() if path}, **options)
+    except (PermissionError, IsADirectoryError) as error:  # a file (or the cache beside it) we may not read
+        raise InputError(f"cannot read {error.filename}: {error.strerror}") from error
 
 
 def limit(dataset, n: int | None):
@@ -416,6 +419,8 @@ def new_model(model_class, model_args, tokenizer, texts: list[str], positions: i
     except SinCosClsConfigError as error:  # a config flag's value the config refuses, named in the message
         raise InputError(str(error)) from error
     vectors = model_args.glove
+    if vectors.lower() == "auto":  # a caller's mistake, not the user's: the recipe settles it
+        raise ValueError("new_model takes a plan's model arguments (recipe.plan_*), where --glove auto is settled")
     if vectors.lower() == "none":
         return model_class(config), None, None
     from .word_vectors import build_model_with_word_vectors

@@ -195,14 +195,15 @@ def _prepare(model_args, data_args, mlm_args, training_args, checkpoint: str | N
     texts = pretraining_texts(raw, columns, data_args, mlm_args)
     validation = list(split_texts(raw["validation"], columns)) if "validation" in raw else None
     texts, validation, held_out = _held_out(texts, validation, data_args, training_args)
+    if validation is None and training_args.do_eval_given:  # before a tokenizer is trained (the plan says it too)
+        raise InputError("--do_eval needs a validation split, or --validation_split_percentage above 0")
     data = _texts_read(raw, columns, len(texts), validation, held_out)
     if checkpoint is not None:  # the vocabulary the checkpoint's embeddings learned, whatever the texts now
         from .modeling_sincos_cls import SinCosClsForMaskedLM
 
         with loading_errors(prefix=f"--resume_from_checkpoint {checkpoint}: "):
             tokenizer, model = resumed_tokenizer_and_model(checkpoint, SinCosClsForMaskedLM)
-        chosen, source = "", "checkpoint"
-        logger.info("recipe: resume: the tokenizer and model config of %s, which the texts are read with", checkpoint)
+        chosen, source = "", checkpoint
     else:
         tokenizer, choice = new_tokenizer(texts, model_args, new_model_positions(model_args, data_args))
         tokenizer.add_special_tokens({"mask_token": MASK})
@@ -259,7 +260,8 @@ def _held_out(texts: list[str], validation: list[str] | None, data_args, trainin
     percentage = data_args.validation_split_percentage
     if validation is not None or len(texts) * percentage // 100 < 1:
         return texts, validation, None
-    held = hold_out_validation(Dataset.from_dict({"text": texts}), percentage, training_args.seed, None)
+    held = hold_out_validation(Dataset.from_dict({"text": texts}), percentage, training_args.seed, None,
+                               rows="texts", source="the pre-training texts")
     return list(held.train["text"]), list(held.validation["text"]), held.description
 
 

@@ -82,8 +82,8 @@ class DataFacts:
     held_out: str | None = None
     token_lengths: tuple[int, ...] = ()
     model_limit: tuple[str, int] = ("", MAX_POSITIONS)
-    tokenizer: str = ""  # the tokenizer's mode and its reason ("word (auto: 2% of the words ...)")
-    model_source: str = "new"  # "new", "saved" (--model_name_or_path) or "checkpoint"
+    tokenizer: str = ""  # a new tokenizer's mode and its reason ("word (auto: 2% of the words ...)")
+    model_source: str = "new"  # "new", "saved" (--model_name_or_path) or the checkpoint resumed from
 
 
 @dataclass(frozen=True)
@@ -109,14 +109,44 @@ class RunPlan:
         """This plan with one more (or a replaced) choice, and ``model_args`` changed to match:
         what building the model found (the word vectors skipped for too little coverage) or
         training settled (the multi-label threshold)."""
-        kept = tuple(c for c in self.choices if c.what != choice.what)
+        names = [c.what for c in self.choices]
+        choices = list(self.choices)
+        if choice.what in names:
+            choices[names.index(choice.what)] = choice
+        else:
+            choices.append(choice)
         logger.info("recipe: %s", choice)
-        return dataclasses.replace(self, choices=(*kept, choice),
-                                   model_args=dataclasses.replace(self.model_args, **model_args))
+        return dataclasses.replace(self, choices=tuple(choices), model_args=_copy(self.model_args, **model_args))
 
     def with_vectors(self, choice: Choice | None) -> RunPlan:
         """This plan with the word vectors the new model was built on (``jobs.new_model``'s choice)."""
         return self if choice is None else self.with_choice(choice, glove=choice.value)
+
+
+def _copy(arguments, **changes):
+    """``arguments`` with ``changes``, a new object (``dataclasses.replace``, which runs the
+    arguments' own checks again: one that refuses the combination is the user's to change)."""
+    try:
+        return dataclasses.replace(arguments, **changes)
+    except InputError:
+        raise
+    except ValueError as error:  # TrainingArguments' checks, e.g. a scheduler that needs evaluation
+        raise InputError(str(error).strip().splitlines()[0]) from error
+
+
+def _new_model_fields(model_args, facts: DataFacts, choices: list, segments: int) -> dict:
+    """What a new model's arguments settle: the tokenizer mode measured, the word vectors for
+    it, the segment embeddings. A resumed or saved model keeps its own (the resume is noted)."""
+    if facts.model_source not in ("new", "saved"):
+        choices.append(Choice("resume", facts.model_source, f"the tokenizer and model config of "
+                                                            f"{facts.model_source}, which the data is read with"))
+    if facts.model_source != "new":
+        return {}
+    mode = facts.tokenizer.split(" ", 1)[0]
+    choices.append(Choice("tokenizer", mode, facts.tokenizer))
+    fields = {"tokenizer": mode, **_word_vectors(model_args, mode, choices)}
+    fields["type_vocab_size"] = segments if model_args.type_vocab_size is None else model_args.type_vocab_size
+    return fields
 
 
 def model_limit(positions: int, tokenizer_length: int) -> tuple[str, int]:
@@ -177,14 +207,8 @@ def plan_classification(model_args, data_args, training_args, facts: DataFacts) 
     training = {"do_train": do_train, "do_eval": do_eval, "do_predict": do_predict}
     if facts.held_out is not None:
         choices.append(Choice("validation", facts.held_out, facts.held_out))
-    training.update(_evaluation(training_args, facts, do_train, choices))
-    if facts.tokenizer:
-        choices.append(Choice("tokenizer", facts.tokenizer.split(" ", 1)[0], facts.tokenizer))
-    model = {}
-    if facts.model_source == "new":
-        model = _word_vectors(model_args, facts.tokenizer.split(" ", 1)[0], choices)
-        model["type_vocab_size"] = ((2 if facts.has_pairs else 0) if model_args.type_vocab_size is None
-                                    else model_args.type_vocab_size)
+    training.update(_evaluation(training_args, facts, do_train, choices, data_args.task_name))
+    model = _new_model_fields(model_args, facts, choices, segments=2 if facts.has_pairs else 0)
     data = {"max_seq_length": _max_seq_length(data_args, facts, choices)}
     if do_train:
         training.update(_epochs(training_args, facts.splits.get("train", 0), choices))
@@ -192,12 +216,8 @@ def plan_classification(model_args, data_args, training_args, facts: DataFacts) 
     weights = None
     if training_args.class_weight is not None and do_train:
         weights = class_weights(training_args.class_weight, facts, choices)
-    return RunPlan(
-        model_args=dataclasses.replace(model_args, **model),
-        data_args=dataclasses.replace(data_args, **data),
-        training_args=dataclasses.replace(training_args, **training),
-        choices=tuple(choices), class_weights=weights,
-    )
+    return RunPlan(model_args=_copy(model_args, **model), data_args=_copy(data_args, **data),
+                   training_args=_copy(training_args, **training), choices=tuple(choices), class_weights=weights)
 
 
 def _tasks(training_args, facts: DataFacts, choices: list) -> tuple[bool, bool, bool]:
@@ -211,7 +231,7 @@ def _tasks(training_args, facts: DataFacts, choices: list) -> tuple[bool, bool, 
     return tasks
 
 
-def _evaluation(training_args, facts: DataFacts, do_train: bool, choices: list) -> dict:
+def _evaluation(training_args, facts: DataFacts, do_train: bool, choices: list, task_name: str | None) -> dict:
     """Evaluate each epoch only where there is a validation split; regression keeps the lowest
     loss, multi-label data the best micro-F1 (where the metric is left at accuracy)."""
     changes = {}
@@ -230,15 +250,18 @@ def _evaluation(training_args, facts: DataFacts, do_train: bool, choices: list) 
         if load_best:
             choices.append(Choice("checkpoint metric", "micro_f1",
                                   "micro_f1 (multi-label data: a text's labels are scored one by one)"))
-    if load_best and changes.get("metric_for_best_model", metric) is not None:
-        _check_metric_name(changes.get("metric_for_best_model", metric), facts.problem_type)
+    if load_best and not task_name:  # a GLUE task reports GLUE's metrics
+        check_metric_name(changes.get("metric_for_best_model", metric), facts.problem_type)
     return changes
 
 
-def _check_metric_name(metric: str, problem_type: str) -> None:
-    """--metric_for_best_model must be a metric the run reports (Trainer would fail after the first epoch)."""
+def check_metric_name(metric: str | None, problem_type: str) -> None:
+    """--metric_for_best_model must be a metric the run reports (Trainer would fail after the
+    first epoch); accuracy, left as the default, is read as each problem's own metric."""
     from .metrics import METRIC_NAMES
 
+    if metric is None or metric == "accuracy":
+        return
     known = ("loss", *METRIC_NAMES[problem_type])
     if metric.removeprefix("eval_") not in known:
         raise InputError(f"--metric_for_best_model {metric}: this run reports {', '.join(known)}")
@@ -338,6 +361,9 @@ def _word_vectors(model_args, tokenizer_mode: str, choices: list) -> dict:
             choices.append(Choice("word vectors", "none", "none: character tokens, and no registry ships vectors "
                                                           "for them"))
             return {"glove": "none"}
+        choices.append(Choice("word vectors", GLOVE_DEFAULT, f"{GLOVE_DEFAULT} (auto: word tokens), kept where they "
+                                                             f"cover at least --min_vector_coverage "
+                                                             f"{model_args.min_vector_coverage:g} of the training tokens"))
         return {"glove": GLOVE_DEFAULT}
     if vectors.lower() == "none":
         choices.append(Choice("word vectors", "none", "none (asked for): random initialisation"))
@@ -358,15 +384,8 @@ def plan_pretraining(model_args, data_args, training_args, facts: DataFacts) -> 
             raise InputError("--do_eval needs a validation split, or --validation_split_percentage above 0")
         choices.append(Choice("evaluation", "no", "no perplexity during training: no validation split and no texts "
                                                   "held out"))
-        training.update(eval_strategy="no", do_eval=False)
-    if facts.tokenizer:
-        choices.append(Choice("tokenizer", facts.tokenizer.split(" ", 1)[0], facts.tokenizer))
-    model = {}
-    if facts.model_source == "new":
-        model = _word_vectors(model_args, facts.tokenizer.split(" ", 1)[0], choices)
-        model["type_vocab_size"] = model_args.type_vocab_size or 0
+        training.update(eval_strategy="no", do_eval=False, load_best_model_at_end=False)
+    model = _new_model_fields(model_args, facts, choices, segments=0)
     training.update(_batching(data_args, training_args))
-    return RunPlan(
-        model_args=dataclasses.replace(model_args, **model), data_args=data_args,
-        training_args=dataclasses.replace(training_args, **training), choices=tuple(choices),
-    )
+    return RunPlan(model_args=_copy(model_args, **model), data_args=data_args,
+                   training_args=_copy(training_args, **training), choices=tuple(choices))

@@ -214,6 +214,9 @@ def load_tokenizer(model_dir, error: type[InputError] = InputError, **kwargs):
         missing = " (it has no tokenizer_config.json)" if not (folder / "tokenizer_config.json").is_file() else ""
         raise error(f"transformers could not load the tokenizer in {folder}{missing}: KeyError {problem}; save "
                     "the tokenizer there again (save_pretrained)") from problem
+    except (ValueError, OSError) as problem:  # no tokenizer files, or a class transformers does not know
+        first = str(problem).strip().splitlines()[0] if str(problem).strip() else type(problem).__name__
+        raise error(f"transformers could not load the tokenizer in {model_dir}: {first}") from problem
 
 
 __all__ = ["SPECIAL_TOKENS", "TOKENIZER_MODES", "PreTrainedTokenizerFast", "TokenizerChoice", "build_tokenizer",

@@ -293,9 +293,9 @@ def resumed_tokenizer_and_model(checkpoint: str, model_class, label_fields: dict
     the weights learned, not one rebuilt from data that may have changed since (the ids would
     mean other words); ``label_fields`` (``num_labels``, ``problem_type``, ``id2label``) must be
     the checkpoint's, an ``InputError`` names the difference otherwise."""
-    from transformers import AutoConfig, AutoTokenizer
+    from transformers import AutoConfig
 
-    from .tokenization import portable_tokenizer
+    from .tokenization import load_tokenizer, portable_tokenizer
 
     if not (Path(checkpoint) / "tokenizer.json").is_file():
         raise InputError(f"{checkpoint} has no tokenizer.json: it cannot be resumed with the vocabulary its weights "
@@ -303,7 +303,7 @@ def resumed_tokenizer_and_model(checkpoint: str, model_class, label_fields: dict
     config = AutoConfig.from_pretrained(checkpoint, **load_kwargs)
     if label_fields:
         _check_same_labels(checkpoint, config, label_fields)
-    tokenizer = portable_tokenizer(AutoTokenizer.from_pretrained(checkpoint, **load_kwargs))
+    tokenizer = portable_tokenizer(load_tokenizer(checkpoint, **load_kwargs))
     model = model_class.from_pretrained(checkpoint, config=config, **load_kwargs)
     logger.info("resuming from %s: its tokenizer (%s tokens) and config, not new ones from the data", checkpoint,
                 f"{len(tokenizer):,}")

@@ -95,6 +95,12 @@ def test_unknown_baseline_is_rejected():
         fit_baseline("svm", ["good film", "bad film"], [1, 0])
 
 
+# The baselines fitted on a BBC News subsample (5 s to fit): scikit-learn and the corpus alone,
+# so the slow lane of one transformers version runs them.
+def ON_BBC_NEWS(test):
+    return pytest.mark.slow(pytest.mark.one_lane(test))
+
+
 @pytest.fixture(scope="module")
 def bbc_subsample():
     """Both baselines on a stratified slice of BBC News (150 / 50 / 100 texts), two seeds."""
@@ -102,6 +108,7 @@ def bbc_subsample():
                          max_predict_samples=100)
 
 
+@ON_BBC_NEWS
 def test_run_baselines_reports_both_models_with_their_metrics(bbc_subsample):
     assert bbc_subsample["sizes"] == {"train": 150, "validation": 50, "test": 100}
     assert set(bbc_subsample["models"]) == set(BASELINES)
@@ -111,6 +118,7 @@ def test_run_baselines_reports_both_models_with_their_metrics(bbc_subsample):
         assert len(result["C"]) == 2
 
 
+@ON_BBC_NEWS
 def test_run_baselines_beats_measured_accuracy_on_bbc_subsample(bbc_subsample):
     # Measured at this size over split seeds 0-9: TF-IDF 91-96%, NB-LR 92-96% (91% and 95% at
     # seed 0, which this test uses). The run is deterministic, so 80% leaves 11 points for
@@ -119,6 +127,7 @@ def test_run_baselines_beats_measured_accuracy_on_bbc_subsample(bbc_subsample):
         assert result["test_accuracy"]["mean"] > 0.80, name
 
 
+@ON_BBC_NEWS
 def test_run_baselines_picks_the_smallest_C_with_the_best_validation_accuracy(bbc_subsample):
     for name, result in bbc_subsample["models"].items():
         by_C = {float(c): accuracy for c, accuracy in result["validation_accuracy_by_C"].items()}
@@ -127,6 +136,7 @@ def test_run_baselines_picks_the_smallest_C_with_the_best_validation_accuracy(bb
         assert result["C"][0] == min(c for c, accuracy in by_C.items() if accuracy == best), name
 
 
+@ON_BBC_NEWS
 def test_run_baselines_reports_deterministic_models_without_variance(bbc_subsample):
     for name, result in bbc_subsample["models"].items():
         assert result["deterministic"] is True, name

@@ -157,3 +157,23 @@ def test_the_check_finds_circles_through_packages_relative_and_lazy_imports(tmp_
                      "other.e": {"pkg.sub.b"}}
     assert import_circles(graph) == [["pkg.a", "pkg.sub.b"]]
     assert _one_circle(graph, ["pkg.a", "pkg.sub.b"]) == ["pkg.a", "pkg.sub.b", "pkg.a"]
+
+
+# Modest rooms: a module of the package reads in one sitting, a function on one screen or two.
+MOST_MODULE_LINES = 600
+MOST_FUNCTION_LINES = 80
+
+
+def test_no_module_of_the_package_is_over_600_lines_nor_a_function_over_80():
+    long_modules, long_functions = [], []
+    for path in sorted((Path(REPO) / "hf_sincos_cls").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        name = path.relative_to(Path(REPO))
+        if len(text.splitlines()) > MOST_MODULE_LINES:
+            long_modules.append(f"{name}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MOST_FUNCTION_LINES:
+                    long_functions.append(f"{name}:{node.lineno} {node.name}: {lines} lines")
+    assert long_modules == [] and long_functions == []

@@ -14,6 +14,7 @@ from hf_sincos_cls.recipe import (
     MAX_EPOCHS,
     MIN_TRAINING_STEPS,
     RECIPE_EPOCHS,
+    Choice,
     DataFacts,
     model_limit,
     plan_classification,
@@ -130,3 +131,57 @@ def test_character_tokens_get_no_word_vectors_and_pairs_get_segments():
     _, plan = _plan(tokenizer="char (auto: 90% of the words ...)", has_pairs=True)
     assert plan.model_args.glove == "none" and plan.model_args.type_vocab_size == 2
     assert plan.notes()["word vectors"].startswith("none: character tokens")
+
+
+def _pretraining_plan(flags=(), **facts):
+    from hf_sincos_cls.mlm_job import parse_args as parse_mlm_args
+    from hf_sincos_cls.recipe import plan_pretraining
+
+    model_args, data_args, _, training_args = parse_mlm_args(["--train_file", "texts.txt", "--output_dir", "out",
+                                                              *flags])
+    return plan_pretraining(model_args, data_args, training_args,
+                            DataFacts(**{"splits": {"train": 100}, "problem_type": "fill-mask",
+                                         "tokenizer": "char (auto: 90% of the words ...)", **facts}))
+
+
+def test_the_plan_settles_the_tokenizer_mode_and_turns_off_what_needs_evaluation():
+    plan = _pretraining_plan(["--load_best_model_at_end"])  # nothing held out: no evaluation, no best checkpoint
+    assert plan.model_args.tokenizer == "char" and plan.model_args.glove == "none"
+    assert plan.training_args.eval_strategy == "no" and not plan.training_args.load_best_model_at_end
+    with pytest.raises(InputError, match="reduce_lr_on_plateau requires an eval strategy"):
+        _plan(["--lr_scheduler_type", "reduce_lr_on_plateau"])  # no validation split: transformers' own check
+
+
+def test_a_glue_task_may_keep_the_checkpoint_by_its_own_metric():
+    arguments = parse_args(["--task_name", "mrpc", "--output_dir", "out", "--metric_for_best_model", "f1"])
+    plan = plan_classification(*arguments, _facts(splits={"train": 3668, "validation": 408}))
+    assert plan.training_args.metric_for_best_model == "f1" and plan.training_args.load_best_model_at_end
+
+
+def test_a_resume_is_noted_and_the_vectors_found_take_the_planned_place():
+    _, plan = _plan(model_source="out/checkpoint-40")
+    assert plan.notes()["resume"] == ("the tokenizer and model config of out/checkpoint-40, which the data is read "
+                                      "with")
+    _, plan = _plan()
+    order = [choice.what for choice in plan.choices]
+    built = plan.with_vectors(Choice("word vectors", "none", "none: glove.6B.50d skipped, only 3% ..."))
+    assert [choice.what for choice in built.choices] == order and built.model_args.glove == "none"
+    assert plan.model_args.glove == "glove.6B.50d"  # the plan itself is unchanged
+
+
+def test_a_held_out_share_that_leaves_nothing_to_train_on_is_refused():
+    from datasets import Dataset
+
+    from hf_sincos_cls.data import hold_out_validation
+
+    with pytest.raises(InputError, match="--validation_split_percentage 10 of 1 rows leaves none to train on"):
+        hold_out_validation(Dataset.from_dict({"text": ["only one"]}), 10, 42, None)
+
+
+def test_a_folder_without_a_tokenizer_is_a_one_line_error(tmp_path):
+    from hf_sincos_cls import SinCosClsConfig
+    from hf_sincos_cls.tokenization import load_tokenizer
+
+    SinCosClsConfig(vocab_size=10).save_pretrained(tmp_path)
+    with pytest.raises(InputError, match=f"transformers could not load the tokenizer in {tmp_path}"):
+        load_tokenizer(tmp_path)

@@ -62,6 +62,8 @@ def load_glue(task: str) -> DatasetDict:
             f"GLUE task {task!r} comes from the Hub ({GLUE_HUB_ID}), which did not provide it: {err}. "
             f"Offline corpora: {', '.join(sorted(OFFLINE_CORPORA))}."
         ) from err
+    except (ValueError, OSError) as err:  # the Hub's or the datasets cache's refusal, in its words
+        raise InputError(f"GLUE task {task!r} ({GLUE_HUB_ID}) did not load: {err}") from err
     if task == "mnli":
         # run_glue evaluates on the matched sets; the mismatched ones stay as extra splits.
         raw = DatasetDict({_MNLI_SPLITS.get(split, split): ds for split, ds in raw.items()})
@@ -80,6 +82,9 @@ def load_hub(name: str, config_name: str | None, text_columns, labels: LabelSpec
             f"not a GLUE task (glue/{{{','.join(sorted(GLUE_TASKS))}}}), not a local file "
             f"({', '.join(sorted(SUPPORTED_EXTENSIONS))}), and the Hub did not provide it: {err}"
         ) from err
+    except (ValueError, OSError) as err:  # a missing or unknown config, files of mixed formats, no access
+        shown = name if config_name is None else f"{name} (config {config_name!r})"
+        raise InputError(f"Hub data set {shown} did not load: {err}") from err
     if not isinstance(raw, DatasetDict):
         raise InputError(f"Hub data set {name!r} did not load as named splits (got {type(raw).__name__})")
     if not require_labels:

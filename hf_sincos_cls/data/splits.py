@@ -117,17 +117,24 @@ class HeldOut(NamedTuple):
     description: str
 
 
-def hold_out_validation(train: Dataset, percentage: int, seed: int, columns: CorpusColumns | None) -> HeldOut:
+def hold_out_validation(train: Dataset, percentage: int, seed: int, columns: CorpusColumns | None,
+                        rows: str = "rows", source: str = "the training split") -> HeldOut:
     """``percentage`` percent of ``train`` held out for validation, for data without a validation split.
 
     With ``columns`` of classification data, the cut is stratified by label where every class
     has two rows (and the cut can give each class one), then single rows move so that every
     class (every label of multi-label data) with two rows or more has one on each side. With
     ``columns`` None (regression, texts without labels) or a dataset without a ``label`` column
-    it is a plain seeded random cut. A percentage outside (0, 100) is an ``InputError``.
+    it is a plain seeded random cut. A percentage outside (0, 100), or one that leaves nothing
+    to train on, is an ``InputError``. ``rows`` and ``source`` name what is cut, for the
+    description ("texts", "the pre-training texts").
     """
     if not 0 < percentage < 100:
         raise InputError(f"--validation_split_percentage {percentage} must lie between 0 and 100")
+    held_rows = math.ceil(len(train) * percentage / 100)  # as train_test_split counts them
+    if held_rows >= len(train):
+        raise InputError(f"--validation_split_percentage {percentage} of {len(train):,} {rows} leaves none to train "
+                         "on: give more data, a validation split, or --validation_split_percentage 0")
     labelled = columns is not None and "label" in train.column_names
     feature = train.features["label"] if labelled else None
     stratify = None
@@ -141,7 +148,7 @@ def hold_out_validation(train: Dataset, percentage: int, seed: int, columns: Cor
     kept, held, remarks = parts["train"], parts["test"], ""
     if labelled and not columns.is_regression:
         kept, held, remarks = _every_class_on_both_sides(kept, held, columns.label_names, columns.is_multi_label)
-    description = (f"{len(held):,} rows ({percentage}%) held out of the training split"
+    description = (f"{len(held):,} {rows} ({percentage}%) held out of {source}"
                    + (", stratified by label" if stratify else "")
                    + " (the data has no validation split)" + remarks)
     return HeldOut(kept, held, description)
