@@ -272,19 +272,19 @@ def _tokenizer_and_saved_model(raw, columns, model_args, data_args, checkpoint):
             tokenizer, model = resumed_tokenizer_and_model(checkpoint, AutoModelForSequenceClassification,
                                                            label_fields(columns),
                                                            trust_remote_code=model_args.trust_remote_code)
-        return tokenizer, model, checkpoint, ""
+        return tokenizer, model, checkpoint, None
     if model_args.model_name_or_path:
         from .tokenization import load_tokenizer, portable_tokenizer
 
         with loading_errors():
             tokenizer = portable_tokenizer(load_tokenizer(model_args.model_name_or_path,
                                                           trust_remote_code=model_args.trust_remote_code))
-            return tokenizer, load_classifier(model_args, columns), "saved", ""
+            return tokenizer, load_classifier(model_args, columns), "saved", None
     if "train" not in raw:
         raise InputError("a new model needs a 'train' split to build its vocabulary; or pass --model_name_or_path")
     texts = list(split_texts(raw["train"], columns))
     tokenizer, chosen = new_tokenizer(texts, model_args, new_model_positions(model_args, data_args))
-    return tokenizer, None, "new", chosen.reason
+    return tokenizer, None, "new", chosen
 
 
 def _check_early(raw, columns, data_args, training_args, checkpoint: str | None) -> None:

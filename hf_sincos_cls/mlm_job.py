@@ -203,11 +203,11 @@ def _prepare(model_args, data_args, mlm_args, training_args, checkpoint: str | N
 
         with loading_errors(prefix=f"--resume_from_checkpoint {checkpoint}: "):
             tokenizer, model = resumed_tokenizer_and_model(checkpoint, SinCosClsForMaskedLM)
-        chosen, source = "", checkpoint
+        chosen, source = None, checkpoint
     else:
         tokenizer, choice = new_tokenizer(texts, model_args, new_model_positions(model_args, data_args))
         tokenizer.add_special_tokens({"mask_token": MASK})
-        model, chosen, source = None, choice.reason, "new"
+        model, chosen, source = None, choice, "new"
     splits = {"train": len(texts), **({"validation": len(validation)} if validation is not None else {})}
     facts = DataFacts(splits=splits, problem_type="fill-mask", held_out=held_out, tokenizer=chosen,
                       model_source=source)

@@ -82,7 +82,7 @@ class DataFacts:
     held_out: str | None = None
     token_lengths: tuple[int, ...] = ()
     model_limit: tuple[str, int] = ("", MAX_POSITIONS)
-    tokenizer: str = ""  # a new tokenizer's mode and its reason ("word (auto: 2% of the words ...)")
+    tokenizer: Choice | None = None  # a new tokenizer's mode and why (``jobs.new_tokenizer``)
     model_source: str = "new"  # "new", "saved" (--model_name_or_path) or the checkpoint resumed from
 
 
@@ -116,7 +116,8 @@ class RunPlan:
         else:
             choices.append(choice)
         logger.info("recipe: %s", choice)
-        return dataclasses.replace(self, choices=tuple(choices), model_args=_copy(self.model_args, **model_args))
+        changed = _copy(self.model_args, **model_args) if model_args else self.model_args
+        return dataclasses.replace(self, choices=tuple(choices), model_args=changed)
 
     def with_vectors(self, choice: Choice | None) -> RunPlan:
         """This plan with the word vectors the new model was built on (``jobs.new_model``'s choice)."""
@@ -142,8 +143,8 @@ def _new_model_fields(model_args, facts: DataFacts, choices: list, segments: int
                                                             f"{facts.model_source}, which the data is read with"))
     if facts.model_source != "new":
         return {}
-    mode = facts.tokenizer.split(" ", 1)[0]
-    choices.append(Choice("tokenizer", mode, facts.tokenizer))
+    choices.append(facts.tokenizer)
+    mode = facts.tokenizer.value
     fields = {"tokenizer": mode, **_word_vectors(model_args, mode, choices)}
     fields["type_vocab_size"] = segments if model_args.type_vocab_size is None else model_args.type_vocab_size
     return fields
@@ -172,7 +173,7 @@ def new_model_positions(model_args, data_args) -> int:
 
 
 def measure_data(raw, columns, tokenizer, limit: tuple[str, int], *, held_out: str | None = None,
-                 tokenizer_choice: str = "", model_source: str = "new") -> DataFacts:
+                 tokenizer_choice: Choice | None = None, model_source: str = "new") -> DataFacts:
     """The ``DataFacts`` of ``raw`` (a DatasetDict with ``columns``) read with ``tokenizer``."""
     from .data import reference_split
 

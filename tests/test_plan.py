@@ -27,7 +27,7 @@ ARGUMENT_NAMES = ("model_args", "data_args", "training_args", "mlm_args", "argum
 def _facts(**changes) -> DataFacts:
     facts = DataFacts(splits={"train": 10000}, problem_type="single_label_classification", label_names=("neg", "pos"),
                       train_label_counts=(900, 100), token_lengths=tuple(range(1, 101)),
-                      model_limit=model_limit(512, 512), tokenizer="word (auto: 0% of the words ...)")
+                      model_limit=model_limit(512, 512), tokenizer=Choice("tokenizer", "word", "word (auto: 0% of the words ...)"))
     return dataclasses.replace(facts, **changes)
 
 
@@ -128,7 +128,7 @@ def test_a_metric_the_run_does_not_report_is_refused():
 
 
 def test_character_tokens_get_no_word_vectors_and_pairs_get_segments():
-    _, plan = _plan(tokenizer="char (auto: 90% of the words ...)", has_pairs=True)
+    _, plan = _plan(tokenizer=Choice("tokenizer", "char", "char (auto: 90% of the words ...)"), has_pairs=True)
     assert plan.model_args.glove == "none" and plan.model_args.type_vocab_size == 2
     assert plan.notes()["word vectors"].startswith("none: character tokens")
 
@@ -141,7 +141,8 @@ def _pretraining_plan(flags=(), **facts):
                                                               *flags])
     return plan_pretraining(model_args, data_args, training_args,
                             DataFacts(**{"splits": {"train": 100}, "problem_type": "fill-mask",
-                                         "tokenizer": "char (auto: 90% of the words ...)", **facts}))
+                                         "tokenizer": Choice("tokenizer", "char", "char (auto: 90% of the words ...)"),
+                                         **facts}))
 
 
 def test_the_plan_settles_the_tokenizer_mode_and_turns_off_what_needs_evaluation():

@@ -14,7 +14,7 @@ from hf_sincos_cls import SinCosClsForSequenceClassification
 from hf_sincos_cls.glue_job import MIN_TRAINING_STEPS, RECIPE_EPOCHS, parse_args, run
 from hf_sincos_cls.jobs import DataTrainingArguments, ModelArguments, new_model, new_tokenizer
 from hf_sincos_cls.mlm_job import parse_args as parse_mlm_args
-from hf_sincos_cls.recipe import DataFacts, new_model_positions, plan_pretraining
+from hf_sincos_cls.recipe import Choice, DataFacts, new_model_positions, plan_pretraining
 
 # A small model, so that the runs below take seconds; everything else is the recipe's.
 SMALL = ["--hidden_size", "16", "--num_hidden_layers", "2", "--num_attention_heads", "2", "--intermediate_size", "32",
@@ -114,9 +114,9 @@ def test_max_train_samples_cuts_the_file_before_the_validation_share_and_the_voc
     assert "movie" in vocabulary and "zebra" not in vocabulary
 
 
-def _plan_vectors(model_args, tokenizer_reason: str):
+def _plan_vectors(model_args, tokenizer):
     """The word vectors a plan gives a new model with this tokenizer (the plan's model arguments)."""
-    facts = DataFacts(splits={"train": 8}, problem_type="fill-mask", tokenizer=tokenizer_reason)
+    facts = DataFacts(splits={"train": 8}, problem_type="fill-mask", tokenizer=tokenizer)
     return plan_pretraining(model_args, DataTrainingArguments(), parse_mlm_args(["--corpus", "rotten_tomatoes",
                                                                                "--output_dir", "out"])[3], facts)
 
@@ -129,7 +129,7 @@ def test_word_vectors_are_skipped_with_a_reason_when_they_cover_too_few_tokens(c
     with caplog.at_level(logging.INFO, logger="hf_sincos_cls"):
         model, coverage, vectors = new_model(SinCosClsForSequenceClassification, model_args, tokenizer, texts,
                                              tokenizer.model_max_length, num_labels=2)
-        plan = _plan_vectors(model_args, "word (asked for)").with_choice(vectors)
+        plan = _plan_vectors(model_args, Choice("tokenizer", "word", "word (asked for)")).with_choice(vectors)
     assert coverage.token_share < model_args.min_vector_coverage
     assert vectors.value == "none" and model.config.embedding_size == 16  # no 50-wide GloVe projection
     assert model_args.glove == "glove.6B.50d"  # the argument as given: never written
@@ -144,7 +144,7 @@ def test_english_keeps_glove_and_chinese_gets_characters_without_vectors():
         texts = [text for text, _ in rows]
         model_args, data_args = ModelArguments(hidden_size=16, intermediate_size=32), DataTrainingArguments()
         tokenizer, chosen = new_tokenizer(texts, model_args, new_model_positions(model_args, data_args))
-        plan = _plan_vectors(model_args, chosen.reason)
+        plan = _plan_vectors(model_args, chosen)
         _, _, vectors = new_model(SinCosClsForSequenceClassification, plan.model_args, tokenizer, texts,
                                   tokenizer.model_max_length, num_labels=2)
         notes[language] = (plan.with_choice(vectors) if vectors is not None else plan).notes()
