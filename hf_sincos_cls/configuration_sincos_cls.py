@@ -13,6 +13,7 @@ from transformers import PretrainedConfig
 
 _ACTIVATIONS = ("relu", "gelu", "gelu_new", "silu", "tanh")
 _LAYER_NORM_POSITIONS = ("post", "pre")
+_POOLING_MODES = ("mean", "mean_max")
 
 
 class SinCosClsConfigError(ValueError):
@@ -23,7 +24,7 @@ class SinCosClsConfigError(ValueError):
 
 class SinCosClsConfig(PretrainedConfig):
     r"""
-    Every number and switch of the blog's encoder (rules 1-10 of the rule table in ``model_card.md``), under the names
+    Every number and switch of the blog's encoder (rules 1-11 of the rule table in ``model_card.md``), under the names
     transformers uses. The defaults are the blog's, except where noted. ``Args`` below is written from ``field_help``
     and the signature of ``__init__``.
     """
@@ -58,6 +59,8 @@ class SinCosClsConfig(PretrainedConfig):
                                "LayerNorm) is the fix the blog suggests when training does not converge (rule 9).",
         "pooling_layers": "The outputs of this many last blocks are summed, then averaged over positions (rule 7: "
                           "``Add([O4, O5, O6])`` then ``GlobalAveragePooling1D``).",
+        "pooling_mode": '``"mean"`` as the blog (rule 7); ``"mean_max"`` (not in the blog) adds to the mean each '
+                        "feature's largest value over the real positions, so that a few decisive phrases count.",
         "mask_padding": "``True`` keeps padding out of attention and out of the mean, so a sentence's prediction does "
                         "not depend on what it is batched with. ``False`` reproduces the blog (rule 7), which attends "
                         "to padding and averages it in. Not the blog's default: see the model card for why and for "
@@ -69,6 +72,12 @@ class SinCosClsConfig(PretrainedConfig):
                              "the vocabulary at the masked positions alone and return logits for those rows only, as "
                              "ModernBERT does. Saves most of a pre-training step's time; the classification model "
                              "ignores it.",
+        "ngram_bag_buckets": "Rows of a linear bag of n-grams beside the encoder (rule 11; fastText's, not the blog's):"
+                             " "
+                             "each run of 1 to ``ngram_bag_order`` tokens is hashed to one row of per-label weights, "
+                             "and a text's rows, each weighted 1/sqrt(its length), are added to the logits. ``0`` "
+                             "(the blog) builds none.",
+        "ngram_bag_order": "The longest n-gram the bag counts, in tokens (1 to 4).",
         "multi_label_threshold": 'Multi-label classification only (``problem_type="multi_label_classification"``): a '
                                  "label applies where its sigmoid score is at least this. The training job sets it to "
                                  "the value with the best micro-F1 on the validation split. Not in the blog.",
@@ -95,9 +104,12 @@ class SinCosClsConfig(PretrainedConfig):
         layer_norm_affine: bool = False,
         layer_norm_position: str = "post",
         pooling_layers: int = 3,
+        pooling_mode: str = "mean",
         mask_padding: bool = True,
         word_dropout_prob: float = 0.0,
         sparse_prediction: bool = False,
+        ngram_bag_buckets: int = 0,
+        ngram_bag_order: int = 2,
         multi_label_threshold: float = 0.5,
         **kwargs,
     ):
@@ -119,9 +131,12 @@ class SinCosClsConfig(PretrainedConfig):
         self.layer_norm_affine = layer_norm_affine
         self.layer_norm_position = layer_norm_position
         self.pooling_layers = pooling_layers
+        self.pooling_mode = pooling_mode
         self.mask_padding = mask_padding
         self.word_dropout_prob = word_dropout_prob
         self.sparse_prediction = sparse_prediction
+        self.ngram_bag_buckets = ngram_bag_buckets
+        self.ngram_bag_order = ngram_bag_order
         self.multi_label_threshold = multi_label_threshold
         super().__init__(pad_token_id=pad_token_id, **kwargs)
         self._validate()
@@ -154,6 +169,8 @@ class SinCosClsConfig(PretrainedConfig):
             fail("hidden_act", f"unknown activation; choose one of {_ACTIVATIONS}")
         if self.attention_projection_act is not None and self.attention_projection_act not in _ACTIVATIONS:
             fail("attention_projection_act", f"unknown activation; choose None or one of {_ACTIVATIONS}")
+        if self.pooling_mode not in _POOLING_MODES:
+            fail("pooling_mode", f"choose one of {_POOLING_MODES}")
         if self.layer_norm_position not in _LAYER_NORM_POSITIONS:
             fail("layer_norm_position", f"choose one of {_LAYER_NORM_POSITIONS}")
         for field in ("layer_norm_affine", "mask_padding", "sparse_prediction"):
@@ -164,6 +181,11 @@ class SinCosClsConfig(PretrainedConfig):
             fail("pooling_layers", f"must be an integer from 1 to num_hidden_layers={self.num_hidden_layers}")
         if isinstance(self.type_vocab_size, bool) or not isinstance(self.type_vocab_size, int) or self.type_vocab_size < 0:
             fail("type_vocab_size", "must be a non-negative integer (0: no segment embeddings)")
+        if isinstance(self.ngram_bag_buckets, bool) or not isinstance(self.ngram_bag_buckets, int) or (
+                self.ngram_bag_buckets < 0):
+            fail("ngram_bag_buckets", "must be a non-negative integer (0: no n-gram bag)")
+        if isinstance(self.ngram_bag_order, bool) or self.ngram_bag_order not in (1, 2, 3, 4):
+            fail("ngram_bag_order", "must be 1, 2, 3 or 4")
         if self.pad_token_id is not None and not 0 <= self.pad_token_id < self.vocab_size:
             fail("pad_token_id", f"must be an id below vocab_size={self.vocab_size}")
 

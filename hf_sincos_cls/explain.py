@@ -6,8 +6,10 @@ Attributions are integrated gradients over the input embeddings (captum's
 label's logit, averaged along a straight path from a baseline of ``[PAD]`` tokens to the text's
 own word vectors, times the difference between the two, summed over each vector's features.
 Their sum equals logit(text) - logit(baseline) up to the path's discretisation
-(``Explanation.convergence_delta``, smaller with more ``n_steps``). The attention weights come
-from the eager attention path, the only one that materialises them.
+(``Explanation.convergence_delta``, smaller with more ``n_steps``). A model with an n-gram bag
+(model card rule 11) adds to each token its exact share of the bag's score: each n-gram's score
+split evenly over its n tokens (the bag reads no ``[PAD]``, so the baseline's share is zero). The
+attention weights come from the eager attention path, the only one that materialises them.
 
     from hf_sincos_cls.explain import explain, load_model_and_tokenizer
     model, tokenizer = load_model_and_tokenizer("outputs/rotten_tomatoes")
@@ -178,6 +180,8 @@ def explain(text: str, model, tokenizer, *, target: int | str | None = None, n_s
     finally:
         model.train(was_training)
     per_token = attributions.sum(dim=-1)[0].detach().double().cpu()  # sum over embedding features
+    if getattr(model, "ngram_bag", None) is not None:
+        per_token = per_token + _ngram_bag_shares(model.ngram_bag, input_ids, label_id)
     logit, baseline_logit = float(logits[label_id]), float(baseline_logits[label_id])
     scores = _scores(logits, config).tolist()
     attentions = torch.stack([layer[0] for layer in outputs.attentions]).float().cpu().numpy()
@@ -196,6 +200,19 @@ def explain(text: str, model, tokenizer, *, target: int | str | None = None, n_s
         num_text_tokens=num_text_tokens,
         max_length=limit,
     )
+
+
+def _ngram_bag_shares(bag, input_ids: torch.Tensor, label_id: int) -> torch.Tensor:
+    """Each token's share of the n-gram bag's score for ``label_id``: every n-gram's score split
+    evenly over its n tokens, so the shares sum to the bag's part of the logit."""
+    with torch.no_grad():
+        scores = bag.ngram_scores(input_ids)
+    shares = torch.zeros(input_ids.shape[1], dtype=torch.float64)
+    for n, score in enumerate(scores, start=1):
+        per_ngram = score[0, :, label_id].double().cpu() / n
+        for offset in range(n):  # the n-gram starting at i covers tokens i .. i + n - 1
+            shares[offset:offset + per_ngram.shape[0]] += per_ngram
+    return shares
 
 
 def _target_index(target, logits: torch.Tensor, id2label: dict[int, str]) -> int:

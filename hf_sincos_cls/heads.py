@@ -167,6 +167,9 @@ def _with_mapped_classifier(model, columns, mapping: str, saved: list[str]):
         if head.bias is not None:
             kept.bias.copy_(head.bias[rows])
     model.classifier = kept
+    bag = getattr(model, "ngram_bag", None)
+    if bag is not None:  # the n-gram bag's per-label columns follow the classifier's rows
+        bag.weight = torch.nn.Parameter(bag.weight.detach()[:, rows].clone(), requires_grad=bag.weight.requires_grad)
     for key, value in label_fields(columns).items():
         setattr(model.config, key, value)
     model.num_labels = model.config.num_labels

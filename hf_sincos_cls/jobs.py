@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 # two CPU cores (model_card.md, "Results"): 128 wide, 2 blocks, the last 2 summed.
 RECIPE_CONFIG = {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 512,
                  "pooling_layers": 2}
+# Config fields whose flag defaults to None: the recipe sets them from the data (recipe.py), the
+# config's own default applies where it does not (pre-training), and a value given is kept.
+RECIPE_DECIDES = ("ngram_bag_buckets", "ngram_bag_order")
 # Config fields that are not flags: set from the tokenizer, the word vectors or the data (the
 # multi-label threshold from the validation split).
 _NOT_FLAGS = ("vocab_size", "pad_token_id", "embedding_size", "type_vocab_size", "sparse_prediction",
@@ -112,11 +115,14 @@ def _config_flag_fields() -> list[tuple]:
     for name, parameter in inspect.signature(SinCosClsConfig.__init__).parameters.items():
         if name in ("self", "kwargs") or name in _NOT_FLAGS:
             continue
-        default = RECIPE_CONFIG.get(name, parameter.default)
+        default = None if name in RECIPE_DECIDES else RECIPE_CONFIG.get(name, parameter.default)
         kind = type(parameter.default) if parameter.default is not None else str
         text = SinCosClsConfig.field_help.get(name, "").replace("(rule ", "(model card rule ")
         if name in RECIPE_CONFIG:
             text += f" Recipe: {default} (the config's default: {parameter.default})."
+        if name in RECIPE_DECIDES:
+            kind = kind | None
+            text += f" Default: the recipe's choice for the data (the config's default: {parameter.default})."
         fields.append((name, kind, field(default=default, metadata={"help": text})))
     return fields
 
@@ -163,6 +169,7 @@ class _ModelSource:
 def _config_fields(self) -> dict:
     """The SinCosClsConfig fields these arguments set."""
     values = {name: getattr(self, name) for name, _, _ in _config_flag_fields()}
+    values = {name: value for name, value in values.items() if not (name in RECIPE_DECIDES and value is None)}
     act = values.get("attention_projection_act")
     if isinstance(act, str) and act.lower() in ("none", "null", ""):
         values["attention_projection_act"] = None

@@ -10,7 +10,6 @@ import json
 from contextlib import nullcontext
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors import SafetensorError
@@ -40,9 +39,8 @@ from .configuration_sincos_cls import SinCosClsConfig
 
 logger = logging.get_logger(__name__)
 
-# The positions the float32 sinusoid table holds: its angles are rounded to float32, an error
-# of about position * 6e-8 rad. At 2^16 that is 0.004, a bf16 rounding of the table; past it
-# the encoding blurs. The model reads at most this many tokens whatever config.json says.
+# The positions the float32 sinusoid table holds (its angles err by about position * 6e-8 rad: 0.004,
+# a bf16 rounding, at 2^16): the model reads at most this many tokens whatever config.json says.
 MAX_SINUSOID_POSITIONS = 2**16
 
 
@@ -95,8 +93,7 @@ class SinCosClsEmbeddings(nn.Module):
         if self.projection is not None:
             inputs_embeds = self.projection(inputs_embeds)  # (bs, seq_len, hidden_size)
         seq_len, dim = inputs_embeds.shape[1], inputs_embeds.shape[2]
-        # Computed per call rather than kept as a buffer: a few microseconds, and nothing
-        # for from_pretrained to leave uninitialised.
+        # Per call, not a buffer: a few microseconds, and nothing for from_pretrained to leave unset.
         embeddings = inputs_embeds + sinusoidal_position_encoding(
             seq_len, dim, device=inputs_embeds.device, dtype=inputs_embeds.dtype
         )
@@ -106,8 +103,7 @@ class SinCosClsEmbeddings(nn.Module):
 
 
 def eager_attention_forward(module, query, key, value, attention_mask, scaling, dropout=0.0, **kwargs):
-    """Softmax(Q K^T * scaling) V over the keys ``attention_mask`` keeps (a boolean mask, True =
-    attend), returning (bs, seq_len, heads, head_dim) and the weights."""
+    """Softmax(Q K^T * scaling) V over the keys a boolean ``attention_mask`` keeps, and the weights."""
     scores = torch.matmul(query, key.transpose(2, 3)) * scaling  # (bs, heads, seq_len, seq_len)
     if attention_mask is not None:
         scores = scores.masked_fill(~attention_mask, torch.finfo(scores.dtype).min)
@@ -118,12 +114,9 @@ def eager_attention_forward(module, query, key, value, attention_mask, scaling, 
 
 
 def _sdpa_backend(query: torch.Tensor):
-    """The kernel choice for sdpa: torch's own, except when training on CPU in bf16/fp16, where
-    its fused (flash) kernel's backward pass is slower than the plain math kernel. On 2 cores
-    ``scripts/profile_training_step.py`` timed a recipe-size bf16 step at 26.1 ms with the
-    flash kernel (6.0 ms of it in its backward) and 20.2 ms with the math one; the speed
-    benchmark's bf16 training went from 0.85x to 1.12x BERT (recipe size) and from 0.89x to
-    1.01x (blog size). fp32 training and inference keep torch's choice."""
+    """torch's sdpa kernel choice, except the plain math kernel when training on CPU in bf16/fp16,
+    where the fused kernel's backward is slower (26.1 against 20.2 ms a recipe-size step on 2
+    cores, ``scripts/profile_training_step.py``)."""
     if (sdpa_kernel is not None and query.device.type == "cpu" and query.requires_grad
             and query.dtype in (torch.bfloat16, torch.float16)):
         return sdpa_kernel([SDPBackend.MATH])
@@ -140,12 +133,10 @@ class SinCosClsSelfAttention(nn.Module):
         self.head_dim = config.hidden_size // config.num_attention_heads
         self.scaling = self.head_dim**-0.5
         self.is_causal = False
-        # One matmul for Q, K and V: the blog's Wq, Wk, Wv stacked.
-        self.qkv = nn.Linear(config.hidden_size, 3 * config.hidden_size)
+        self.qkv = nn.Linear(config.hidden_size, 3 * config.hidden_size)  # the blog's Wq, Wk, Wv in one matmul
         self.out_proj = nn.Linear(config.hidden_size, config.hidden_size)
         self.qkv.glorot_normal_split, self.out_proj.glorot_normal_split = 3, 1  # read by _init_weights
-        # Rule 5: the blog's layer applies ReLU to Q, K, V and to the output projection.
-        act = config.attention_projection_act
+        act = config.attention_projection_act  # rule 5: the blog's ReLU on Q, K, V and the output projection
         self.projection_act = ACT2FN[act] if act is not None else nn.Identity()
 
     def forward(self, hidden_states, attention_mask=None, output_attentions=False):
@@ -154,8 +145,7 @@ class SinCosClsSelfAttention(nn.Module):
         qkv = qkv.view(bs, seq_len, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)
         query, key, value = qkv.unbind(0)  # each (bs, heads, seq_len, head_dim)
 
-        # Spelled as transformers' own models spell it: set_attn_implementation reads this file's
-        # source for these patterns and refuses to switch a model without them.
+        # Spelled as transformers' models spell it: set_attn_implementation looks for these patterns.
         if output_attentions or self.config._attn_implementation in (None, "eager"):
             attention = eager_attention_forward  # only eager materialises the weights
         elif hasattr(ALL_ATTENTION_FUNCTIONS, "get_interface"):  # transformers >= 5
@@ -206,9 +196,8 @@ class SinCosClsBlock(GradientCheckpointingLayer):
         return hidden_states, weights
 
 
-# Module paths inside a saved folder, where the code files sit beside config.json. Not what
-# register_for_auto_class gives: it writes AutoConfig and the saving class alone (transformers 4.57
-# and 5.24 alike), so a classifier's folder would not load with AutoModel or AutoModelForMaskedLM.
+# Module paths in a saved folder. register_for_auto_class writes AutoConfig and the saving class alone
+# (4.57 and 5.24), so a classifier's folder would not load with AutoModel or AutoModelForMaskedLM.
 _AUTO_MAP = {
     "AutoConfig": "configuration_sincos_cls.SinCosClsConfig",
     "AutoModel": "modeling_sincos_cls.SinCosClsModel",
@@ -218,8 +207,7 @@ _AUTO_MAP = {
 
 
 def saved_tokenizer_max_length(folder, subfolder: str = "") -> int | None:
-    """The ``model_max_length`` of the tokenizer saved in a local ``folder`` (its
-    ``tokenizer_config.json``); None for a Hub name, a folder without one, or no usable value."""
+    """The ``model_max_length`` in a local ``folder``'s ``tokenizer_config.json``; None for a Hub name or none."""
     if folder is None:
         return None
     path = Path(folder, subfolder or "", "tokenizer_config.json")
@@ -231,16 +219,15 @@ def saved_tokenizer_max_length(folder, subfolder: str = "") -> int | None:
 
 
 def _reads_values(tensor: torch.Tensor) -> bool:
-    """Whether ``forward`` may read ``tensor``'s values in Python to check them: in eager mode on the
-    CPU, one cheap pass. Not on an accelerator (reading a value back waits for every queued kernel,
-    at each step), nor under torch.export, torch.compile or the tracer (a value is symbolic there)."""
+    """Whether ``forward`` may read ``tensor``'s values to check them: in eager mode on CPU (not on an
+    accelerator, where a read waits for the queue, nor where values are symbolic: export, compile, tracing)."""
     return tensor.device.type == "cpu" and not (
         is_torchdynamo_compiling() or is_torchdynamo_exporting() or torch.jit.is_tracing())
 
 
 def _out_of_range(tensor: torch.Tensor, size: int) -> int | None:
-    """A value of ``tensor`` outside ``[0, size)`` (its minimum if negative, else its maximum), or
-    None; always None where ``_reads_values`` says no (the lookup or loss then fails as torch does)."""
+    """A value of ``tensor`` outside ``[0, size)`` (its minimum if negative, else its maximum), or None;
+    None too where ``_reads_values`` says no."""
     if not tensor.numel() or not _reads_values(tensor):
         return None
     low, high = int(tensor.min()), int(tensor.max())
@@ -255,8 +242,7 @@ class SinCosClsPreTrainedModel(PreTrainedModel):
     supports_gradient_checkpointing = True
     _supports_sdpa = True
     _no_split_modules = ["SinCosClsBlock"]
-    # The loss is the batch mean; Trainer must not scale it as if we divided by a global token
-    # count (it would double the loss and the gradients under 2-process DDP).
+    # The loss is the batch mean: Trainer must not rescale it by a global token count (DDP would double it).
     accepts_loss_kwargs = False
 
     @torch.no_grad()
@@ -282,15 +268,13 @@ class SinCosClsPreTrainedModel(PreTrainedModel):
             init.zeros_(module.bias)
         elif isinstance(module, SinCosClsForMaskedLM):
             init.zeros_(module.decoder_bias)
+        elif isinstance(module, SinCosClsNgramBag):
+            init.zeros_(module.weight)
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
-        """transformers' loader, reading weights only from safetensors (nothing is unpickled;
-        pass ``use_safetensors=False`` to allow a ``.bin``), and naming a damaged weights file.
-
-        A local folder's tokenizer also sets how many tokens the model reads: at most its
-        ``model_max_length`` (``SinCosClsModel.max_input_tokens``), so a ``config.json`` that
-        claims more positions than the model was trained at cannot make one call cost minutes."""
+        """transformers' loader, from safetensors only (``use_safetensors=False`` allows a ``.bin``),
+        naming a damaged weights file; a local folder's tokenizer caps the tokens read (``max_input_tokens``)."""
         kwargs.setdefault("use_safetensors", True)
         try:
             loaded = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
@@ -317,21 +301,6 @@ class SinCosClsPreTrainedModel(PreTrainedModel):
         self.config.auto_map = {**(getattr(self.config, "auto_map", None) or {}), **_AUTO_MAP}
         return super().save_pretrained(save_directory, *args, **kwargs)
 
-    def set_pretrained_embeddings(self, matrix, trainable: bool = True) -> None:
-        """Copy a (vocab_size, embedding_size) matrix, e.g. GloVe rows, into the word embeddings."""
-        weight = self.get_input_embeddings().weight
-        tensor = torch.as_tensor(np.asarray(matrix) if not torch.is_tensor(matrix) else matrix)
-        if tuple(tensor.shape) != tuple(weight.shape):
-            raise ValueError(
-                f"embedding matrix has shape {tuple(tensor.shape)}, but the model's word embeddings are "
-                f"(vocab_size={weight.shape[0]}, embedding_size={weight.shape[1]})"
-            )
-        if not torch.isfinite(tensor).all():
-            raise ValueError("embedding matrix holds NaN or infinite values")
-        with torch.no_grad():
-            weight.copy_(tensor.to(dtype=weight.dtype, device=weight.device))
-        weight.requires_grad_(trainable)
-
 
 class SinCosClsModel(SinCosClsPreTrainedModel):
     """The encoder: embeddings, N blocks, and the pooled sum of the last blocks (rules 1-7)."""
@@ -355,10 +324,8 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
         self.embeddings.word_embeddings = value
 
     def max_input_tokens(self) -> tuple[int, str]:
-        """The most tokens ``forward`` reads, and what sets it, as the cut's warning says it:
-        ``max_position_embeddings``, unless the tokenizer ``from_pretrained`` found beside the
-        weights says less (the recipe saves the two equal: a config.json that says more was
-        edited), or the sinusoid table holds less (``MAX_SINUSOID_POSITIONS``)."""
+        """The most tokens ``forward`` reads and what sets it: ``max_position_embeddings``, or less where the
+        tokenizer saved beside the weights or the sinusoid table (``MAX_SINUSOID_POSITIONS``) says less."""
         positions = self.config.max_position_embeddings
         limits = [(positions, f"max_position_embeddings={positions}")]
         if self.tokenizer_max_length is not None:
@@ -369,10 +336,8 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
         return min(limits, key=lambda limit: limit[0])  # a tie names max_position_embeddings
 
     def _prepare_inputs(self, input_ids, inputs_embeds, attention_mask, token_type_ids):
-        """Validate the inputs with errors that name the problem (the ids' range only where
-        ``_reads_values``); define the edge cases: a sequence longer than ``max_input_tokens``
-        (``max_position_embeddings``, or less) is cut there with a warning, and an empty one reads
-        as a single masked ``[PAD]`` (its pooled vector is zero)."""
+        """Check the inputs with errors that name the problem (ids only where ``_reads_values``); a sequence
+        over ``max_input_tokens`` is cut with a warning, an empty one reads as one masked ``[PAD]``."""
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("pass exactly one of input_ids or inputs_embeds")
         given = input_ids if input_ids is not None else inputs_embeds
@@ -452,6 +417,10 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
         else:  # mean over real tokens only
             weights = keep.to(pooled_sum.dtype)[..., None]  # (bs, seq_len, 1)
             pooled = (pooled_sum * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+        if self.config.pooling_mode == "mean_max":  # plus each feature's largest value over real positions
+            low = torch.finfo(pooled_sum.dtype).min
+            top = (pooled_sum if keep is None else pooled_sum.masked_fill(~keep[..., None], low)).amax(dim=1)
+            pooled = pooled + (top if keep is None else torch.where(keep.any(dim=1, keepdim=True), top, 0.0))
 
         if not return_dict:
             return tuple(v for v in (hidden_states, pooled, all_hidden_states, all_attentions) if v is not None)
@@ -459,11 +428,45 @@ class SinCosClsModel(SinCosClsPreTrainedModel):
                                           hidden_states=all_hidden_states, attentions=all_attentions)
 
 
-class SinCosClsForSequenceClassification(SinCosClsPreTrainedModel):
-    """The encoder with dropout and a linear classifier on the pooled vector (rule 8).
+# The n-gram bag's hash: an n-gram's code is its (n-1)-gram's times a prime, plus the next id, kept
+# below 2^31 (so the product stays well inside int64); then its row is the code mod the buckets.
+_NGRAM_PRIME, _NGRAM_MODULUS = 1_000_003, 2**31 - 1
 
-    The blog's softmax lives in the loss (and in ``pipeline``), as in every transformers head.
-    """
+
+class SinCosClsNgramBag(nn.Module):
+    """Rule 11, not in the blog: a linear bag of hashed n-grams (fastText's classifier) whose per-label
+    scores are added to the encoder's logits. Each run of 1 to ``ngram_bag_order`` real tokens (not
+    ``[PAD]``, not masked) adds its row, weighted 1/sqrt(the text's real tokens); the rows start at
+    zero, so training starts from the encoder alone. Integer ops on the ids, which export to ONNX."""
+
+    def __init__(self, config: SinCosClsConfig):
+        super().__init__()
+        self.order, self.pad_token_id = config.ngram_bag_order, config.pad_token_id
+        self.weight = nn.Parameter(torch.zeros(config.ngram_bag_buckets, config.num_labels))
+
+    def ngram_scores(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> list[torch.Tensor]:
+        """For n = 1 .. order, each n-gram's weighted scores by its first position, (bs, seq_len - n + 1,
+        num_labels): zero where one of its tokens is not real. ``forward`` is their sum."""
+        ids = input_ids.long()
+        real = ids != self.pad_token_id if self.pad_token_id is not None else torch.ones_like(ids, dtype=torch.bool)
+        real = real if attention_mask is None else real & attention_mask.bool()
+        scale = real.sum(dim=1).clamp(min=1).to(self.weight.dtype).rsqrt()[:, None, None]  # (bs, 1, 1)
+        codes, kept, scores = ids, real, []
+        for n in range(1, self.order + 1):
+            if n > 1:  # the n-gram starting at each position
+                codes = (codes[:, :-1] * _NGRAM_PRIME + ids[:, n - 1:]) % _NGRAM_MODULUS
+                kept = kept[:, :-1] & real[:, n - 1:]
+            rows = F.embedding(codes % self.weight.shape[0], self.weight)  # (bs, seq_len - n + 1, num_labels)
+            scores.append(rows * (kept[..., None].to(rows.dtype) * scale))
+        return scores
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        return sum(score.sum(dim=1) for score in self.ngram_scores(input_ids, attention_mask))
+
+
+class SinCosClsForSequenceClassification(SinCosClsPreTrainedModel):
+    """The encoder, dropout and a linear classifier on the pooled vector (rule 8), plus the n-gram bag
+    (rule 11) where configured; the blog's softmax lives in the loss (and in ``pipeline``)."""
 
     def __init__(self, config: SinCosClsConfig):
         super().__init__(config)
@@ -471,6 +474,7 @@ class SinCosClsForSequenceClassification(SinCosClsPreTrainedModel):
         self.model = SinCosClsModel(config)
         self.dropout = nn.Dropout(config.classifier_dropout)
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.ngram_bag = SinCosClsNgramBag(config) if config.ngram_bag_buckets else None
         self.post_init()
 
     def forward(self, input_ids: torch.LongTensor | None = None, attention_mask: torch.Tensor | None = None,
@@ -484,6 +488,13 @@ class SinCosClsForSequenceClassification(SinCosClsPreTrainedModel):
                              inputs_embeds=inputs_embeds, output_attentions=output_attentions,
                              output_hidden_states=output_hidden_states, return_dict=True)
         logits = self.classifier(self.dropout(outputs.pooler_output))  # (bs, num_labels)
+        if self.ngram_bag is not None:
+            if input_ids is None:
+                raise ValueError("config.ngram_bag_buckets: the n-gram bag reads input_ids; pass them, not "
+                                 "inputs_embeds")
+            read = outputs.last_hidden_state.shape[1]  # the encoder's cut (max_input_tokens)
+            mask = None if attention_mask is None else attention_mask[:, :read]
+            logits = logits + self.ngram_bag(input_ids[:, :read], mask)
         loss = self._loss(logits, labels) if labels is not None else None
         if not return_dict:
             rest = tuple(v for v in (outputs.hidden_states, outputs.attentions) if v is not None)
@@ -523,13 +534,8 @@ class SinCosClsForSequenceClassification(SinCosClsPreTrainedModel):
 
 
 class SinCosClsForMaskedLM(SinCosClsPreTrainedModel):
-    """The encoder with a masked-language-model head, to pre-train on unlabelled text before
-    fine-tuning (not in the blog). Its weights load into ``SinCosClsForSequenceClassification``,
-    which keeps the encoder and starts a new classifier.
-
-    The head maps each position back to the word vectors' width and scores it against the
-    input embeddings themselves (tied, as BERT's head is), so GloVe rows are what it predicts.
-    """
+    """A masked-language-model head to pre-train the encoder (not in the blog): each position mapped back to
+    the word vectors' width and scored against the input embeddings (tied, as BERT's head is)."""
 
     def __init__(self, config: SinCosClsConfig):
         super().__init__(config)
@@ -541,8 +547,7 @@ class SinCosClsForMaskedLM(SinCosClsPreTrainedModel):
         self.post_init()
 
     def resize_token_embeddings(self, *args, **kwargs) -> nn.Embedding:
-        """transformers' resize of the word embeddings (which the head scores against), plus the
-        head's per-token ``decoder_bias``: cut, or padded with zeros as ``_init_weights`` sets it."""
+        """transformers' resize of the word embeddings, plus the head's ``decoder_bias``: cut, or padded with zeros."""
         embeddings = super().resize_token_embeddings(*args, **kwargs)
         rows, old = embeddings.weight.shape[0], self.decoder_bias
         if old.shape[0] != rows:
@@ -557,10 +562,8 @@ class SinCosClsForMaskedLM(SinCosClsPreTrainedModel):
                 labels: torch.LongTensor | None = None, output_attentions: bool | None = None,
                 output_hidden_states: bool | None = None, return_dict: bool | None = None,
                 **kwargs) -> MaskedLMOutput | tuple:
-        """Logits over the vocabulary at each position, (bs, seq_len, vocab_size). ``labels``
-        holds the original id at masked positions and -100 elsewhere; with
-        ``config.sparse_prediction`` the logits are only those of the masked positions,
-        (n_masked, vocab_size)."""
+        """Logits (bs, seq_len, vocab_size); ``labels`` hold the original id where masked, -100 elsewhere.
+        With ``config.sparse_prediction``, only the masked positions' logits, (n_masked, vocab_size)."""
         return_dict = return_dict if return_dict is not None else getattr(self.config, "return_dict", True)
         outputs = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
                              inputs_embeds=inputs_embeds, output_attentions=output_attentions,

@@ -16,6 +16,8 @@ The rules, in the order a run meets them:
   (``tokenization.detect_tokenizer_mode``, a statistic of the training texts);
 - word vectors: GloVe 6B 50d for word tokens, none for character tokens (and none where they
   cover fewer than ``--min_vector_coverage`` of the training tokens, found while building);
+- n-gram bag: a new classifier gets a linear bag of hashed n-grams beside the encoder
+  (``NGRAM_BAG_BUCKETS`` rows; 1-2-grams of words, 1-3-grams of characters), none for regression;
 - ``max_seq_length``: the ``LENGTH_PERCENTILE``-th percentile of the training texts' token
   counts, within what the model reads;
 - epochs: ``RECIPE_EPOCHS``, or more on small data so that training takes ``MIN_TRAINING_STEPS``;
@@ -51,6 +53,14 @@ LENGTH_SAMPLE = 20_000
 # --max_position_embeddings): attention's memory grows with its square, 8,192 tokens take about
 # 1 GiB a text and layer at the recipe's 4 heads, and no recipe setting comes near it.
 MAX_POSITIONS = 8192
+# A new classifier's n-gram bag (model card, "How the recipe adapts", has the measurements): rows
+# of per-label weights that hashed n-grams share, and the longest n-gram by tokenizer mode (Chinese
+# words are mostly two characters, so characters count up to three, as the TF-IDF baseline does).
+NGRAM_BAG_BUCKETS = 2**18
+NGRAM_BAG_ORDER = {"word": 2, "char": 3}
+# The bag holds buckets x labels weights: many labels get fewer buckets (a power of two), so that
+# it stays within this many (16 MiB of float32).
+NGRAM_BAG_MAX_WEIGHTS = 2**22
 
 
 @dataclass(frozen=True)
@@ -210,6 +220,8 @@ def plan_classification(model_args, data_args, training_args, facts: DataFacts) 
         choices.append(Choice("validation", facts.held_out, facts.held_out))
     training.update(_evaluation(training_args, facts, do_train, choices, data_args.task_name))
     model = _new_model_fields(model_args, facts, choices, segments=2 if facts.has_pairs else 0)
+    if facts.model_source == "new":
+        model.update(_ngram_bag(model_args, facts, model["tokenizer"], choices))
     data = {"max_seq_length": _max_seq_length(data_args, facts, choices)}
     if do_train:
         training.update(_epochs(training_args, facts.splits.get("train", 0), choices))
@@ -219,6 +231,31 @@ def plan_classification(model_args, data_args, training_args, facts: DataFacts) 
         weights = class_weights(training_args.class_weight, facts, choices)
     return RunPlan(model_args=_copy(model_args, **model), data_args=_copy(data_args, **data),
                    training_args=_copy(training_args, **training), choices=tuple(choices), class_weights=weights)
+
+
+def _ngram_bag(model_args, facts: DataFacts, tokenizer_mode: str, choices: list) -> dict:
+    """A new classifier's n-gram bag where --ngram_bag_buckets / --ngram_bag_order are not given:
+    ``NGRAM_BAG_BUCKETS`` rows (fewer for many labels, ``NGRAM_BAG_MAX_WEIGHTS``) of n-grams up to
+    ``NGRAM_BAG_ORDER[tokenizer_mode]``; none for regression."""
+    buckets, order = model_args.ngram_bag_buckets, model_args.ngram_bag_order
+    if buckets is None and facts.problem_type == "regression":
+        choices.append(Choice("n-gram bag", 0, "none (regression: the bag scores labels, and was measured on "
+                                               "classification only)"))
+        return {"ngram_bag_buckets": 0, "ngram_bag_order": order or NGRAM_BAG_ORDER[tokenizer_mode]}
+    given, labels = buckets is not None, max(1, len(facts.label_names))
+    if buckets is None:
+        buckets = min(NGRAM_BAG_BUCKETS, 2 ** int(math.log2(NGRAM_BAG_MAX_WEIGHTS // labels)))
+    order_given, order = order is not None, order or NGRAM_BAG_ORDER[tokenizer_mode]
+    if buckets == 0:
+        choices.append(Choice("n-gram bag", 0, "none (--ngram_bag_buckets 0, the blog)"))
+    else:
+        unit = "characters" if tokenizer_mode == "char" else "words"
+        fewer = f" ({labels} labels: at most {NGRAM_BAG_MAX_WEIGHTS:,} weights)" if buckets < NGRAM_BAG_BUCKETS else ""
+        why = [f"{buckets:,} buckets" + (" (asked for)" if given else fewer),
+               f"1-{order}-grams of {unit}" + (" (asked for)" if order_given else ""),
+               "a linear bag of hashed n-grams beside the encoder, added to its logits"]
+        choices.append(Choice("n-gram bag", (buckets, order), "; ".join(why)))
+    return {"ngram_bag_buckets": buckets, "ngram_bag_order": order}
 
 
 def _tasks(training_args, facts: DataFacts, choices: list) -> tuple[bool, bool, bool]:

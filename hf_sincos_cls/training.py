@@ -84,11 +84,14 @@ class SinCosClsTrainer(Trainer):
             return super().create_optimizer(*optimizer_call_args(model))
         model = self.model if model is None else model
         decay = set(self.get_decay_parameter_names(model))
-        embedding = model.get_input_embeddings().weight
+        # Lookup tables, whose rows each see few updates: the word vectors and the n-gram bag.
+        tables = {id(model.get_input_embeddings().weight)}
+        if getattr(model, "ngram_bag", None) is not None:
+            tables.add(id(model.ngram_bag.weight))
         groups: dict[tuple[bool, bool], list] = {}
         for name, param in model.named_parameters():
             if param.requires_grad:
-                groups.setdefault((param is embedding, name in decay), []).append(param)
+                groups.setdefault((id(param) in tables, name in decay), []).append(param)
         param_groups = []
         # The encoder's groups first: Trainer logs the first group's rate, which should be --learning_rate.
         for (is_embedding, decays), params in sorted(groups.items(), key=lambda item: item[0][0]):

@@ -17,6 +17,7 @@ from hf_sincos_cls import (
     SinCosClsModel,
     sinusoidal_position_encoding,
 )
+from hf_sincos_cls.configuration_sincos_cls import SinCosClsConfigError
 
 
 def _batch(seed=0, bs=3, seq_len=9, vocab=40):
@@ -193,6 +194,30 @@ def test_pooled_output_is_mean_of_sum_of_last_blocks(mask_padding):
     expected = (summed * weights[..., None]).sum(1) / weights.sum(1, keepdim=True)
     assert len(out.hidden_states) == 5  # embeddings + 4 blocks
     assert torch.allclose(out.pooler_output, expected, atol=1e-5)
+
+
+def test_mean_max_pooling_adds_each_features_largest_real_value():
+    config = tiny_config(num_hidden_layers=4, pooling_layers=3, pooling_mode="mean_max")
+    model = SinCosClsModel(config).eval()
+    ids, mask = _batch()
+    out = model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
+    summed = sum(out.hidden_states[-3:])
+    mean = (summed * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+    top = torch.stack([summed[row, mask[row].bool()].amax(0) for row in range(ids.shape[0])])
+    assert torch.allclose(out.pooler_output, mean + top, atol=1e-5)
+    assert SinCosClsConfig().pooling_mode == "mean"  # the blog's
+
+
+def test_mean_max_pooling_keeps_a_text_apart_from_its_batch_and_an_empty_text_at_zero():
+    model = SinCosClsForSequenceClassification(tiny_config(pooling_mode="mean_max")).eval()
+    ids, mask = _batch()
+    batched = model(input_ids=ids, attention_mask=mask).logits
+    alone = model(input_ids=ids[2:3, : int(mask[2].sum())]).logits
+    assert torch.allclose(batched[2], alone[0], atol=1e-5)
+    empty = model.model(input_ids=torch.zeros((2, 0), dtype=torch.long)).pooler_output
+    assert torch.equal(empty, torch.zeros_like(empty))
+    with pytest.raises(SinCosClsConfigError, match=r"pooling_mode='max': choose one of \('mean', 'mean_max'\)"):
+        SinCosClsConfig(pooling_mode="max")
 
 
 def test_masked_attention_gives_padding_zero_weight():
@@ -404,15 +429,6 @@ def test_torch_export_of_a_padded_batch_matches_eager_and_keeps_the_mask():
         got_repadded = exported(input_ids=repadded, attention_mask=mask).logits
     assert torch.allclose(got, expected, atol=1e-5)
     assert torch.allclose(got_repadded, expected, atol=1e-5)
-
-
-def test_set_pretrained_embeddings_copies_rows_and_checks_shape():
-    model = SinCosClsForSequenceClassification(tiny_config(embedding_size=6))
-    matrix = torch.randn(40, 6)
-    model.set_pretrained_embeddings(matrix.numpy())
-    assert torch.equal(model.get_input_embeddings().weight.detach(), matrix)
-    with pytest.raises(ValueError, match=r"shape \(40, 5\)"):
-        model.set_pretrained_embeddings(torch.randn(40, 5))
 
 
 def test_padding_row_starts_at_zero():

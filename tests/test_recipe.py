@@ -98,8 +98,11 @@ def test_a_run_with_only_files_and_some_flags_trains_with_the_recipe(tmp_path):
     length = int(re.search(r"- max_seq_length: (\d+) tokens", card).group(1))
     assert 0 < length <= 16  # the 99th percentile of these short texts, not 128 or 512
     assert "(embeddings 0.003)" in card and "## How the recipe adapted to this data" in card
-    for what in ("tasks", "validation", "tokenizer: word", "max_seq_length", "epochs: 20"):
+    for what in ("tasks", "validation", "tokenizer: word", "max_seq_length", "epochs: 20",
+                 "n-gram bag: 262,144 buckets; 1-2-grams of words"):
         assert f"- {what}" in card, what
+    config = json.loads((out / "config.json").read_text())
+    assert (config["ngram_bag_buckets"], config["ngram_bag_order"]) == (2**18, 2)
 
 
 def test_max_train_samples_cuts_the_file_before_the_validation_share_and_the_vocabulary(tmp_path):
@@ -165,6 +168,8 @@ def test_a_chinese_model_from_the_plain_command_serves_through_pipeline_without_
     assert "Han" in json.dumps(tokenizer["pre_tokenizer"])  # the character mode's pattern
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "- tokenizer: char (auto:" in card and "Word vectors: random initialisation" in card
+    assert "- n-gram bag: 262,144 buckets; 1-3-grams of characters" in card
+    assert json.loads((out / "config.json").read_text())["ngram_bag_order"] == 3
     texts = ["质量很好，推荐购买", "太差了，退货"]
     installed = pipeline_predictions(out, texts, block_package=False)
     remote = pipeline_predictions(out, texts, block_package=True)

@@ -457,3 +457,19 @@ def test_every_refusal_is_an_input_error_the_scripts_print_as_one_line(glove_fil
         embedding_matrix(read_word_vectors(glove_file), build_tokenizer(["the film"]), missing="mean")
     with pytest.raises(WordVectorsFileNotFound):
         build_model_with_word_vectors(tiny_config(), build_tokenizer(["the film"]), tmp_path / "nowhere.txt")
+
+
+def test_set_word_vectors_copies_rows_and_checks_shape_and_values():
+    import torch
+
+    from hf_sincos_cls.modeling_sincos_cls import SinCosClsForSequenceClassification
+
+    model = SinCosClsForSequenceClassification(tiny_config(embedding_size=6))
+    matrix = torch.randn(model.config.vocab_size, 6)
+    alignment.set_word_vectors(model, matrix.numpy())
+    assert torch.equal(model.get_input_embeddings().weight.detach(), matrix)
+    with pytest.raises(ValueError, match=r"shape \(\d+, 5\)"):
+        alignment.set_word_vectors(model, torch.randn(model.config.vocab_size, 5))
+    matrix[3, 2] = float("nan")
+    with pytest.raises(ValueError, match="NaN"):
+        alignment.set_word_vectors(model, matrix)

@@ -6,7 +6,7 @@ a model on them (``alignment``, which caches the aligned matrix).
 ``WordVectorsError``, an ``InputError`` that names the file and the line.
 """
 
-from .alignment import AlignedEmbeddings, Coverage, build_model_with_word_vectors, embedding_matrix
+from .alignment import AlignedEmbeddings, Coverage, build_model_with_word_vectors, embedding_matrix, set_word_vectors
 from .reading import GLOVE_DEFAULT, WordVectors, WordVectorsError, WordVectorsFileNotFound, read_word_vectors
 
 __all__ = [
@@ -19,4 +19,5 @@ __all__ = [
     "build_model_with_word_vectors",
     "embedding_matrix",
     "read_word_vectors",
+    "set_word_vectors",
 ]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import torch
 
 from ..cache import cache_dir, write_atomically
 from ..errors import InputError
@@ -252,13 +253,28 @@ def build_model_with_word_vectors(
             "unless truncated to the model's length", tokenizer.model_max_length, config.max_position_embeddings,
         )
     model = model_class(config)
-    model.set_pretrained_embeddings(matrix)
+    set_word_vectors(model, matrix)
     return model, coverage
+
+
+def set_word_vectors(model, matrix, trainable: bool = True) -> None:
+    """Copy a (vocab_size, embedding_size) matrix, e.g. GloVe rows, into ``model``'s word embeddings."""
+    weight = model.get_input_embeddings().weight
+    tensor = torch.as_tensor(np.asarray(matrix) if not torch.is_tensor(matrix) else matrix)
+    if tuple(tensor.shape) != tuple(weight.shape):
+        raise ValueError(f"embedding matrix has shape {tuple(tensor.shape)}, but the model's word embeddings are "
+                         f"(vocab_size={weight.shape[0]}, embedding_size={weight.shape[1]})")
+    if not torch.isfinite(tensor).all():
+        raise ValueError("embedding matrix holds NaN or infinite values")
+    with torch.no_grad():
+        weight.copy_(tensor.to(dtype=weight.dtype, device=weight.device))
+    weight.requires_grad_(trainable)
 
 
 __all__ = [
     "AlignedEmbeddings",
     "Coverage",
     "build_model_with_word_vectors",
+    "set_word_vectors",
     "embedding_matrix",
 ]
