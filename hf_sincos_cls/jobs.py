@@ -38,7 +38,7 @@ RECIPE_CONFIG = {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_head
                  "pooling_layers": 2}
 # Config fields whose flag defaults to None: the recipe sets them from the data (recipe.py), the
 # config's own default applies where it does not (pre-training), and a value given is kept.
-RECIPE_DECIDES = ("ngram_bag_buckets", "ngram_bag_order")
+RECIPE_DECIDES = ("ngram_bag_buckets", "ngram_bag_order", "word_dropout_prob")
 # Config fields that are not flags: set from the tokenizer, the word vectors or the data (the
 # multi-label threshold from the validation split).
 _NOT_FLAGS = ("vocab_size", "pad_token_id", "embedding_size", "type_vocab_size", "sparse_prediction",

@@ -17,7 +17,8 @@ The rules, in the order a run meets them:
 - word vectors: GloVe 6B 50d for word tokens, none for character tokens (and none where they
   cover fewer than ``--min_vector_coverage`` of the training tokens, found while building);
 - n-gram bag: a new classifier gets a linear bag of hashed n-grams beside the encoder
-  (``NGRAM_BAG_BUCKETS`` rows; 1-2-grams of words, 1-3-grams of characters), none for regression;
+  (``NGRAM_BAG_BUCKETS`` rows; 1-2-grams of words, 1-3-grams of characters), none for regression,
+  and for short texts of word tokens ``WORD_DROPOUT`` of the word vectors zeroed in training;
 - ``max_seq_length``: the ``LENGTH_PERCENTILE``-th percentile of the training texts' token
   counts, within what the model reads;
 - epochs: ``RECIPE_EPOCHS``, or more on small data so that training takes ``MIN_TRAINING_STEPS``;
@@ -61,6 +62,12 @@ NGRAM_BAG_ORDER = {"word": 2, "char": 3}
 # The bag holds buckets x labels weights: many labels get fewer buckets (a power of two), so that
 # it stays within this many (16 MiB of float32).
 NGRAM_BAG_MAX_WEIGHTS = 2**22
+# Word dropout for a new classifier of short texts in word tokens, beside the bag: the bag memorises
+# a short text's n-grams within two epochs, and zeroing this share of the encoder's word vectors
+# keeps the encoder learning beside it. On long texts (WORD_DROPOUT_MAX_LENGTH tokens and more, at
+# LENGTH_PERCENTILE) and on character tokens it lost (model card, "How the recipe adapts").
+WORD_DROPOUT = 0.1
+WORD_DROPOUT_MAX_LENGTH = 128
 
 
 @dataclass(frozen=True)
@@ -222,6 +229,7 @@ def plan_classification(model_args, data_args, training_args, facts: DataFacts) 
     model = _new_model_fields(model_args, facts, choices, segments=2 if facts.has_pairs else 0)
     if facts.model_source == "new":
         model.update(_ngram_bag(model_args, facts, model["tokenizer"], choices))
+        model.update(_word_dropout(model_args, facts, model["ngram_bag_buckets"], model["tokenizer"], choices))
     data = {"max_seq_length": _max_seq_length(data_args, facts, choices)}
     if do_train:
         training.update(_epochs(training_args, facts.splits.get("train", 0), choices))
@@ -256,6 +264,21 @@ def _ngram_bag(model_args, facts: DataFacts, tokenizer_mode: str, choices: list)
                "a linear bag of hashed n-grams beside the encoder, added to its logits"]
         choices.append(Choice("n-gram bag", (buckets, order), "; ".join(why)))
     return {"ngram_bag_buckets": buckets, "ngram_bag_order": order}
+
+
+def _word_dropout(model_args, facts: DataFacts, bag_buckets: int, tokenizer_mode: str, choices: list) -> dict:
+    """--word_dropout_prob when not given: ``WORD_DROPOUT`` beside an n-gram bag for short texts
+    (``LENGTH_PERCENTILE``-th percentile under ``WORD_DROPOUT_MAX_LENGTH`` tokens) of word tokens,
+    else 0 (the blog)."""
+    if model_args.word_dropout_prob is not None:
+        return {}
+    length = float(np.percentile(facts.token_lengths, LENGTH_PERCENTILE)) if facts.token_lengths else 0.0
+    if not bag_buckets or tokenizer_mode != "word" or length >= WORD_DROPOUT_MAX_LENGTH:
+        return {"word_dropout_prob": 0.0}
+    choices.append(Choice("word dropout", WORD_DROPOUT, f"{WORD_DROPOUT:g} of the word vectors zeroed in training "
+                                                        f"(short texts, {LENGTH_PERCENTILE}th percentile {length:.0f} "
+                                                        f"tokens, beside the n-gram bag, which memorises them early)"))
+    return {"word_dropout_prob": WORD_DROPOUT}
 
 
 def _tasks(training_args, facts: DataFacts, choices: list) -> tuple[bool, bool, bool]:

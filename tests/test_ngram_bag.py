@@ -198,9 +198,9 @@ def test_a_label_mapping_keeps_the_bags_columns_for_the_mapped_labels():
     assert torch.equal(mapped.ngram_bag.weight.detach(), before[:, [2, 0]])
 
 
-def _plan(flags=(), tokenizer="word", problem_type="single_label_classification", source="new"):
+def _plan(flags=(), tokenizer="word", problem_type="single_label_classification", source="new", lengths=(10,) * 50):
     facts = DataFacts(splits={"train": 1000}, problem_type=problem_type, label_names=("neg", "pos"),
-                      train_label_counts=(500, 500), token_lengths=(10,) * 50, model_limit=model_limit(512, 512),
+                      train_label_counts=(500, 500), token_lengths=lengths, model_limit=model_limit(512, 512),
                       tokenizer=Choice("tokenizer", tokenizer, f"{tokenizer} (asked for)"), model_source=source)
     if problem_type == "regression":
         facts = dataclasses.replace(facts, label_names=(), train_label_counts=None)
@@ -244,3 +244,16 @@ def test_many_labels_get_fewer_buckets_within_the_weight_budget():
     buckets = plan.model_args.ngram_bag_buckets
     assert buckets == 2**15 and buckets * 100 <= NGRAM_BAG_MAX_WEIGHTS < 2 * buckets * 100
     assert plan.notes()["n-gram bag"].startswith(f"32,768 buckets (100 labels: at most {NGRAM_BAG_MAX_WEIGHTS:,} weights)")
+
+
+def test_word_dropout_comes_with_the_bag_and_a_given_value_is_kept():
+    from hf_sincos_cls.recipe import WORD_DROPOUT
+
+    plan = _plan()
+    assert plan.model_args.word_dropout_prob == WORD_DROPOUT and "word dropout" in plan.notes()
+    assert _plan(["--word_dropout_prob", "0.3"]).model_args.word_dropout_prob == 0.3
+    without = _plan(["--ngram_bag_buckets", "0"])
+    assert without.model_args.word_dropout_prob == 0.0 and "word dropout" not in without.notes()
+    assert _plan(source="saved").model_args.word_dropout_prob is None
+    assert _plan(tokenizer="char").model_args.word_dropout_prob == 0.0  # measured: it lost on characters
+    assert _plan(lengths=(300,) * 50).model_args.word_dropout_prob == 0.0  # and on long texts
