@@ -15,6 +15,7 @@ reports test accuracy and macro-F1 over seeds.
 from __future__ import annotations
 
 import logging
+import re
 import statistics
 import time
 from collections.abc import Sequence
@@ -380,4 +381,91 @@ def run_baselines(
                      "test scored once with the chosen C",
         "labels": label_names,
         "models": models,
+    }
+
+
+# --------------------------------------------------------------------------- fastText
+
+#: fastText's supervised classifier (Joulin et al., "Bag of Tricks for Efficient Text
+#: Classification", 2017): epochs and learning rates tried on the validation split with the
+#: first seed; the other seeds refit with that pair. Word n-grams 2 for English; for Chinese the
+#: characters are spaced apart and n-grams 3, the character 1-3-grams the other baselines count.
+FASTTEXT_GRID = {"epoch": (5, 15, 50), "lr": (0.25, 1.0)}
+FASTTEXT_WORD_NGRAMS = {"word": 2, "char": 3}
+_FASTTEXT_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def fasttext_tokens(text: str, analyzer: str = "word") -> str:
+    """One line of fastText input: lower-cased words and punctuation apart, or each character
+    (spaces dropped) for ``analyzer="char"``; never a newline."""
+    if analyzer == "char":
+        return " ".join(ch for ch in text if not ch.isspace())
+    return " ".join(_FASTTEXT_TOKEN.findall(text.lower()))
+
+
+def run_fasttext(
+    corpus_name: str,
+    seeds: Sequence[int] = (0, 1, 2),
+    split_seed: int = 0,
+    *,
+    analyzer: str = "word",
+    max_train_samples: int | None = None,
+    max_eval_samples: int | None = None,
+    max_predict_samples: int | None = None,
+    **_,
+) -> dict:
+    """fastText on a corpus's splits as :func:`run_baselines` gives them: the (epoch, lr) of
+    :data:`FASTTEXT_GRID` with the best validation accuracy (first seed; ties to the earlier
+    pair), then one fit per seed, one thread (fastText is deterministic only so), scored once on
+    test. ``{"skipped": reason}`` when the ``fasttext`` module does not import (the ``bench``
+    extra installs the ``fasttext-numpy2`` wheel)."""
+    try:
+        import fasttext
+    except ImportError as error:
+        return {"skipped": f"fastText does not import here ({error}); pip install 'hf_sincos_cls[bench]'"}
+    import itertools
+    import os
+    import tempfile
+
+    limits = {"train": max_train_samples, "validation": max_eval_samples, "test": max_predict_samples}
+    text, label_names, splits, train = _baseline_splits(corpus_name, split_seed, limits, None)
+    lines = {split: [fasttext_tokens(t, analyzer) for t in splits[split][text]] for split in ("validation", "test")}
+    labels = {split: np.asarray(splits[split]["label"]) for split in ("validation", "test")}
+    word_ngrams = FASTTEXT_WORD_NGRAMS[analyzer]
+
+    def predict(model, texts):
+        predicted, _ = model.predict(texts)
+        return np.asarray([int(p[0].removeprefix("__label__")) for p in predicted])
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "train.txt")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.writelines(f"__label__{label} {fasttext_tokens(t, analyzer)}\n" for t, label in zip(*train))
+
+        def fit(seed, epoch, lr):
+            start = time.perf_counter()
+            model = fasttext.train_supervised(input=path, epoch=epoch, lr=lr, wordNgrams=word_ngrams,
+                                              thread=1, seed=seed, verbose=0)
+            return model, time.perf_counter() - start
+
+        grid = {}
+        for epoch, lr in itertools.product(FASTTEXT_GRID["epoch"], FASTTEXT_GRID["lr"]):
+            model, _ = fit(seeds[0], epoch, lr)
+            grid[(epoch, lr)] = float(accuracy_score(labels["validation"], predict(model, lines["validation"])))
+        chosen = max(grid, key=lambda pair: (grid[pair], -list(grid).index(pair)))
+        runs = []
+        for seed in seeds:
+            model, seconds = fit(seed, *chosen)
+            runs.append((predict(model, lines["test"]), predict(model, lines["validation"]), seconds))
+    predictions = [p for p, _, _ in runs]
+    logger.info("fastText on %s: epoch %d, lr %g (validation accuracy by pair: %s)", corpus_name, *chosen, grid)
+    return {
+        "test_accuracy": mean_std([float(accuracy_score(labels["test"], p)) for p in predictions]),
+        "test_macro_f1": mean_std([float(f1_score(labels["test"], p, average="macro", zero_division=0))
+                                   for p in predictions]),
+        "validation_accuracy": mean_std([float(accuracy_score(labels["validation"], v)) for _, v, _ in runs]),
+        "final_fit_seconds": mean_std([s for _, _, s in runs]),
+        "epoch": chosen[0], "lr": chosen[1], "word_ngrams": word_ngrams, "analyzer": analyzer,
+        "validation_accuracy_by_pair": {f"epoch {e}, lr {lr:g}": a for (e, lr), a in grid.items()},
+        "sizes": {split: ds.num_rows for split, ds in splits.items()},
     }

