@@ -147,8 +147,10 @@ class _ModelSource:
                           "training tokens have one; 0 keeps them always."},
     )
     embedding_learning_rate: float | None = field(
-        default=3e-3,
-        metadata={"help": "The word embeddings' own learning rate (give --learning_rate's value for one rate)."},
+        default=None,
+        metadata={"help": "The word embeddings' (and the n-gram bag's) own learning rate; give --learning_rate's "
+                          "value for one rate. Default: the recipe's choice, 3e-3 with pretrained word vectors, "
+                          "1e-2 for a new classifier without them."},
     )
     warmup_hold_steps: float = field(
         default=0, metadata={"help": "Steps (or a ratio below 1) held at the peak rate after warm-up (model card rule 9)."}

@@ -186,3 +186,29 @@ def test_a_folder_without_a_tokenizer_is_a_one_line_error(tmp_path):
     SinCosClsConfig(vocab_size=10).save_pretrained(tmp_path)
     with pytest.raises(InputError, match=f"transformers could not load the tokenizer in {tmp_path}"):
         load_tokenizer(tmp_path)
+
+
+def test_embeddings_without_word_vectors_learn_faster_and_a_given_rate_is_kept():
+    from hf_sincos_cls.recipe import EMBEDDING_LEARNING_RATE, EMBEDDING_LEARNING_RATE_RANDOM
+
+    _, plan = _plan()  # word tokens: GloVe
+    assert plan.model_args.embedding_learning_rate == EMBEDDING_LEARNING_RATE == 3e-3
+    assert plan.notes()["embedding learning rate"] == "0.003 (pretrained word vectors)"
+    _, plan = _plan(tokenizer=Choice("tokenizer", "char", "char (auto: 90% of the words ...)"))
+    assert plan.model_args.embedding_learning_rate == EMBEDDING_LEARNING_RATE_RANDOM == 1e-2
+    assert plan.notes()["embedding learning rate"].startswith("0.01 (no word vectors")
+    # vectors skipped while building (too little coverage): the rate follows, in its place
+    _, plan = _plan()
+    order = [choice.what for choice in plan.choices]
+    built = plan.with_vectors(Choice("word vectors", "none", "none: glove.6B.50d skipped, only 3% ..."))
+    assert built.model_args.embedding_learning_rate == 1e-2 and [c.what for c in built.choices] == order
+    assert plan.with_vectors(Choice("word vectors", "glove.6B.50d", "kept")).model_args.embedding_learning_rate == 3e-3
+    # given: kept, without vectors too, and no reason is invented for it
+    _, plan = _plan(["--embedding_learning_rate", "5e-4", "--glove", "none"])
+    assert plan.model_args.embedding_learning_rate == 5e-4 and "embedding learning rate" not in plan.notes()
+    built = plan.with_vectors(Choice("word vectors", "none", "none (asked for)"))
+    assert built.model_args.embedding_learning_rate == 5e-4
+    # a saved model's embeddings are trained already; pre-training keeps the gentle rate
+    _, plan = _plan(model_source="saved")
+    assert plan.model_args.embedding_learning_rate == 3e-3
+    assert _pretraining_plan().model_args.embedding_learning_rate == 3e-3
