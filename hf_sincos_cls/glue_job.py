@@ -118,7 +118,7 @@ class ClassificationDataArguments(DataTrainingArguments):
 @dataclass
 class RecipeTrainingArguments(JobTrainingArguments):
     """``TrainingArguments`` whose defaults are the recipe measured in model_card.md: AdamW at
-    5e-4 (3e-3 for the word vectors, see ``ModelArguments``), 10% warm-up then cosine decay,
+    5e-4 (the embeddings at the recipe's own rate, ``recipe.EMBEDDING_LEARNING_RATE``), 10% warm-up then cosine decay,
     batch 32, evaluation and a checkpoint each epoch, the best one kept at the end."""
 
     learning_rate: float = field(default=5e-4, metadata={"help": "Peak learning rate of the encoder and head."})
