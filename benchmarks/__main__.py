@@ -1,7 +1,7 @@
 """The benchmark's command line: accuracy against baselines, the blog's choices, speed against
 BERT, serving, and GloVe loading. From the repository root::
 
-    python -m benchmarks                          # the default parts (about an hour on 2 CPU cores)
+    python -m benchmarks                          # the default parts (hours on 2 CPU cores: the plain part runs IMDB)
     python -m benchmarks --parts imdb imdb_tuning imdb_mlm   # opt-in: IMDB and transfer, about two hours
     python -m benchmarks --parts speed vectors    # any subset
     python -m benchmarks --parts speed --update   # measure one part again, keep the others
