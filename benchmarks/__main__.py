@@ -6,6 +6,7 @@ BERT, serving, and GloVe loading. From the repository root::
     python -m benchmarks --parts speed vectors    # any subset
     python -m benchmarks --parts speed --update   # measure one part again, keep the others
     python -m benchmarks --parts plain --corpora imdb --update   # one corpus of the plain part
+    python -m benchmarks --parts plain --corpora imdb --no_ablations --update   # without its ablation rows
     python -m benchmarks --quick                  # a smoke run on tiny slices (CI)
 
 ``python scripts/benchmark.py`` is the same. Writes a JSON file and a Markdown table (default:
@@ -28,6 +29,8 @@ def main() -> int:
     parser.add_argument("--parts", nargs="+", choices=sorted(PARTS), default=DEFAULT_PARTS)
     parser.add_argument("--corpora", nargs="+", choices=PLAIN_CORPORA, default=None,
                         help="the plain part's corpora (default: all); with --update the others are kept")
+    parser.add_argument("--no_ablations", action="store_true",
+                        help="the plain part without its ablation rows (on IMDB they are three more hours-long runs)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--quick", action="store_true", help="tiny slices and models: checks the plumbing")
     parser.add_argument("--json", default="benchmarks/results.json")
@@ -42,7 +45,8 @@ def main() -> int:
         if not path.is_file():
             parser.error(f"--update: {path} does not exist; run without --update first")
         earlier = json.loads(path.read_text(encoding="utf-8"))
-    results = run_benchmark(args.parts, quick=args.quick, seeds=tuple(args.seeds), corpora=args.corpora)
+    results = run_benchmark(args.parts, quick=args.quick, seeds=tuple(args.seeds), corpora=args.corpora,
+                            ablations=not args.no_ablations)
     if earlier is not None:
         try:
             results = merge_results(earlier, results)

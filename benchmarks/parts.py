@@ -318,10 +318,11 @@ def plain_run(files: dict[str, Path], output_dir: str, seed: int, quick: bool = 
             "config": json.loads((Path(output_dir) / "config.json").read_text(encoding="utf-8"))}
 
 
-def plain_part(seeds=(0, 1, 2), quick: bool = False, corpora=PLAIN_CORPORA) -> dict:
+def plain_part(seeds=(0, 1, 2), quick: bool = False, corpora=PLAIN_CORPORA, ablations: bool = True) -> dict:
     """Each offline corpus written to csv and trained by the plain command, against TF-IDF + LR,
     NB-LR and fastText on the same split, and the plain command without each of its own choices
-    (:data:`PLAIN_ABLATIONS`) where it made them."""
+    (:data:`PLAIN_ABLATIONS`) where it made them, unless ``ablations`` is False (their "ablations"
+    entry is then None: not run, which the report says)."""
     from .baselines import run_baselines, run_fasttext
 
     def summary(runs):
@@ -330,13 +331,13 @@ def plain_part(seeds=(0, 1, 2), quick: bool = False, corpora=PLAIN_CORPORA) -> d
 
     part = {}
     for corpus in corpora:
-        ablations = {}
+        variants = {} if ablations else None
         with tempfile.TemporaryDirectory() as folder:
             files = write_csv_splits(corpus, Path(folder), quick)
             runs = [plain_run(files, str(Path(folder) / f"out-{seed}"), seed, quick) for seed in seeds]
-            for name, (field, flags) in PLAIN_ABLATIONS.items():
+            for name, (field, flags) in PLAIN_ABLATIONS.items() if ablations else ():
                 if runs[0]["config"].get(field):
-                    ablations[name] = {"flags": " ".join(flags), **summary(
+                    variants[name] = {"flags": " ".join(flags), **summary(
                         [plain_run(files, str(Path(folder) / f"{field}-{seed}"), seed, quick, flags) for seed in seeds])}
         adapted = runs[0]["readme"].split("## How the recipe adapted to this data", 1)[-1].split("## ", 1)[0]
         options = {**BASELINE_OPTIONS.get(corpus, {}), **(
@@ -346,7 +347,7 @@ def plain_part(seeds=(0, 1, 2), quick: bool = False, corpora=PLAIN_CORPORA) -> d
                        "--test_file test.csv --output_dir OUT --seed SEED",
             "sincos_cls": summary(runs),
             "adapted": [line[2:] for line in adapted.strip().splitlines() if line.startswith("- ")],
-            "ablations": ablations,
+            "ablations": variants,
             "baselines": run_baselines(corpus, seeds=tuple(seeds), **options),
             "fasttext": run_fasttext(corpus, seeds=tuple(seeds), **options),
         }
@@ -431,9 +432,10 @@ OPT_IN_PARTS = ("compile", "imdb", "imdb_tuning", "imdb_mlm")
 DEFAULT_PARTS = [name for name in PARTS if name not in OPT_IN_PARTS]
 
 
-def run_benchmark(parts, quick: bool = False, seeds=(0, 1, 2), corpora=None) -> dict:
+def run_benchmark(parts, quick: bool = False, seeds=(0, 1, 2), corpora=None, ablations: bool = True) -> dict:
     """Run the named parts and return one JSON-ready dict; ``corpora`` (a subset of
-    :data:`PLAIN_CORPORA`) narrows the plain part."""
+    :data:`PLAIN_CORPORA`) narrows the plain part, and ``ablations=False`` leaves out its
+    ablation rows."""
     results = {"machine": {"python": platform.python_version(), "torch": torch.__version__,
                            "processor": platform.processor() or platform.machine(),
                            "cpu_threads": torch.get_num_threads()},
@@ -441,7 +443,8 @@ def run_benchmark(parts, quick: bool = False, seeds=(0, 1, 2), corpora=None) -> 
     for name in parts:
         start = time.perf_counter()
         if name == "plain":
-            results[name] = plain_part(seeds=seeds, quick=quick, corpora=tuple(corpora or PLAIN_CORPORA))
+            results[name] = plain_part(seeds=seeds, quick=quick, corpora=tuple(corpora or PLAIN_CORPORA),
+                                        ablations=ablations)
         elif name in ("accuracy", "rules", "pretraining_zh", "imdb", "imdb_tuning", "imdb_mlm", "multi_label",
                     "imbalance", "ablation", "tried"):
             results[name] = PARTS[name](seeds=seeds, quick=quick)

@@ -95,8 +95,9 @@ def _plain_lines(results: dict) -> list[str]:
         lines.append(f"- {corpus}, what the recipe derived (seed {results['seeds'][0]}): "
                      + "; ".join(part["adapted"]) + ".")
     rows = [(corpus, name, row) for corpus, part in results["plain"].items()
-            for name, row in part.get("ablations", {}).items()]
-    if rows:
+            for name, row in (part.get("ablations") or {}).items()]
+    skipped = [corpus for corpus, part in results["plain"].items() if "ablations" in part and part["ablations"] is None]
+    if rows or skipped:
         lines += ["", "### The plain command without one of its own choices (same seeds and split)", "",
                   "A row runs only where the recipe made that choice.", "",
                   "| corpus | variant | flags | test accuracy | validation accuracy | change in test accuracy |",
@@ -109,6 +110,8 @@ def _plain_lines(results: dict) -> list[str]:
             lines.append(f"| {corpus} | {name} | `{row['flags']}` | {_pm(row['test_accuracy'])} | "
                          f"{_pm(row['eval_accuracy'])} | "
                          f"{(row['test_accuracy']['mean'] - ours['test_accuracy']['mean']) * 100:+.1f} |")
+        if skipped:
+            lines += ["", f"Not run this time (`--no_ablations`): {', '.join(skipped)}."]
     return [*lines, ""]
 
 

@@ -163,3 +163,41 @@ def test_plain_table_shows_fasttext_ablations_and_reads_results_from_before_them
     assert "| new | 83.0 ± 1.0 | 2.0 | 80.0 ± 1.0 | 79.0 ± 1.0 | 81.0 ± 1.0 | +2.0 | 12 |" in table
     assert "| new | without the n-gram bag | `--ngram_bag_buckets 0` | 76.0 ± 1.0 | 75.0 ± 1.0 | -7.0 |" in table
     assert "fastText picked epoch 15, lr 1" in table
+
+
+def test_plain_table_says_which_corpora_ran_without_their_ablation_rows():
+    from benchmarks.report import _plain_lines
+
+    stat = {"mean": 0.9, "std": 0.0, "values": [0.9]}
+    part = {"sincos_cls": {"test_accuracy": stat, "seconds": stat}, "adapted": [], "ablations": None,
+            "baselines": {"models": {"tfidf_logistic_regression": {"test_accuracy": stat},
+                                     "nb_logistic_regression": {"test_accuracy": stat}}}}
+    table = "\n".join(_plain_lines({"seeds": [0], "plain": {"imdb": part}}))
+    assert "Not run this time (`--no_ablations`): imdb." in table
+    assert "| imdb | plain command |" not in table
+
+
+@pytest.mark.parametrize("ablations", [True, False])
+def test_plain_part_runs_the_ablation_rows_only_when_asked(monkeypatch, ablations):
+    import benchmarks.baselines
+    import benchmarks.parts as parts
+
+    calls = []
+
+    def fake_run(files, output_dir, seed, quick=False, flags=()):
+        calls.append(tuple(flags))
+        return {"test_accuracy": 0.9, "test_macro_f1": 0.9, "eval_accuracy": 0.9, "seconds": 1.0,
+                "readme": "## How the recipe adapted to this data\n- n-gram bag: on\n",
+                "config": {"ngram_bag_buckets": 8, "word_dropout_prob": 0.0}}
+
+    monkeypatch.setattr(parts, "plain_run", fake_run)
+    monkeypatch.setattr(parts, "write_csv_splits", lambda corpus, folder, quick: {})
+    monkeypatch.setattr(benchmarks.baselines, "run_baselines", lambda corpus, **kw: {"models": {}})
+    monkeypatch.setattr(benchmarks.baselines, "run_fasttext", lambda corpus, **kw: {"skipped": "test"})
+    part = parts.plain_part(seeds=(0, 1), corpora=("imdb",), ablations=ablations)["imdb"]
+    if ablations:
+        assert calls == [(), (), ("--ngram_bag_buckets", "0"), ("--ngram_bag_buckets", "0")]
+        assert list(part["ablations"]) == ["without the n-gram bag"]
+    else:
+        assert calls == [(), ()] and part["ablations"] is None
+    assert part["adapted"] == ["n-gram bag: on"]
