@@ -290,6 +290,11 @@ def _word_dropout(model_args, facts: DataFacts, bag_buckets: int, tokenizer_mode
         return {}
     length = float(np.percentile(facts.token_lengths, LENGTH_PERCENTILE)) if facts.token_lengths else 0.0
     if not bag_buckets or tokenizer_mode != "word" or length >= WORD_DROPOUT_MAX_LENGTH:
+        why = ("no n-gram bag" if not bag_buckets else "character tokens" if tokenizer_mode != "word" else
+               f"long texts, {LENGTH_PERCENTILE}th percentile {length:.0f} tokens, "
+               f"at least {WORD_DROPOUT_MAX_LENGTH}")
+        choices.append(Choice("word dropout", 0.0, f"none ({why}: measured to help only short texts "
+                                                   "of words beside the bag)"))
         return {"word_dropout_prob": 0.0}
     choices.append(Choice("word dropout", WORD_DROPOUT, f"{WORD_DROPOUT:g} of the word vectors zeroed in training "
                                                         f"(short texts, {LENGTH_PERCENTILE}th percentile {length:.0f} "

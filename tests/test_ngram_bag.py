@@ -253,7 +253,11 @@ def test_word_dropout_comes_with_the_bag_and_a_given_value_is_kept():
     assert plan.model_args.word_dropout_prob == WORD_DROPOUT and "word dropout" in plan.notes()
     assert _plan(["--word_dropout_prob", "0.3"]).model_args.word_dropout_prob == 0.3
     without = _plan(["--ngram_bag_buckets", "0"])
-    assert without.model_args.word_dropout_prob == 0.0 and "word dropout" not in without.notes()
+    assert without.model_args.word_dropout_prob == 0.0
+    assert without.notes()["word dropout"].startswith("none (no n-gram bag")
     assert _plan(source="saved").model_args.word_dropout_prob is None
-    assert _plan(tokenizer="char").model_args.word_dropout_prob == 0.0  # measured: it lost on characters
-    assert _plan(lengths=(300,) * 50).model_args.word_dropout_prob == 0.0  # and on long texts
+    chars, long = _plan(tokenizer="char"), _plan(lengths=(300,) * 50)
+    assert chars.model_args.word_dropout_prob == 0.0  # measured: it lost on characters
+    assert chars.notes()["word dropout"].startswith("none (character tokens")
+    assert long.model_args.word_dropout_prob == 0.0  # and on long texts
+    assert long.notes()["word dropout"].startswith("none (long texts, 99th percentile 300 tokens, at least 128")
