@@ -94,7 +94,7 @@ def test_given_flags_are_kept_and_a_length_beyond_the_model_is_cut():
 
 
 @pytest.mark.parametrize("rows, epochs", [(100, MAX_EPOCHS), (32 * MIN_TRAINING_STEPS, RECIPE_EPOCHS),
-                                          (32 * 25, 8)])
+                                          (32 * 100, 10)])
 def test_epochs_rise_on_small_data_toward_the_least_steps(rows, epochs):
     _, plan = _plan(splits={"train": rows})
     assert plan.training_args.num_train_epochs == epochs
