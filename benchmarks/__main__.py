@@ -30,7 +30,7 @@ def main() -> int:
     parser.add_argument("--corpora", nargs="+", choices=PLAIN_CORPORA, default=None,
                         help="the plain part's corpora (default: all); with --update the others are kept")
     parser.add_argument("--no_ablations", action="store_true",
-                        help="the plain part without its ablation rows (on IMDB they are three more hours-long runs)")
+                        help="the plain part without its ablation rows (on IMDB, three more of its longest trainings)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--quick", action="store_true", help="tiny slices and models: checks the plumbing")
     parser.add_argument("--json", default="benchmarks/results.json")
