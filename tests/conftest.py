@@ -1,8 +1,18 @@
 """Fixtures every test gets; the shared helpers live in helpers.py."""
 
+import os
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Two workers on two cores: a second torch thread each would make four, and OpenMP threads
+    # that wait for a core spin. Set before torch starts; subprocesses inherit it.
+    os.environ["OMP_NUM_THREADS"] = "1"
+
 import pytest
 import torch
 from helpers import train_tiny
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    torch.set_num_threads(1)  # in case a plugin imported torch before the line above
 
 
 @pytest.fixture(autouse=True)
