@@ -81,7 +81,10 @@ def _plain_lines(results: dict) -> list[str]:
         if "test_accuracy" in fasttext:
             scores.append(fasttext["test_accuracy"]["mean"])
         values = ours["test_accuracy"]["values"]
-        lines.append(f"| {corpus} | {_pm(ours['test_accuracy'])} | {(max(values) - min(values)) * 100:.1f} | "
+        # One seed has no spread to report: say so rather than print ± 0.0.
+        plain, spread = ((_pm(ours["test_accuracy"]), f"{(max(values) - min(values)) * 100:.1f}") if len(values) > 1
+                         else (f"{values[0] * 100:.1f} (one seed)", "—"))
+        lines.append(f"| {corpus} | {plain} | {spread} | "
                      f"{_pm(models['tfidf_logistic_regression']['test_accuracy'])} | "
                      f"{_pm(models['nb_logistic_regression']['test_accuracy'])} | {cell} | "
                      f"{(ours['test_accuracy']['mean'] - max(scores)) * 100:+.1f} | {ours['seconds']['mean']:.0f} |")

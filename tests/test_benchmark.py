@@ -174,6 +174,7 @@ def test_plain_table_says_which_corpora_ran_without_their_ablation_rows():
                                      "nb_logistic_regression": {"test_accuracy": stat}}}}
     table = "\n".join(_plain_lines({"seeds": [0], "plain": {"imdb": part}}))
     assert "Not run this time (`--no_ablations`): imdb." in table
+    assert "| imdb | 90.0 (one seed) | — | 90.0 ± 0.0 | 90.0 ± 0.0 | — | +0.0 | 1 |" in table
     assert "| imdb | plain command |" not in table
 
 
