@@ -102,9 +102,10 @@ def _plain_lines(results: dict) -> list[str]:
     skipped = [corpus for corpus, part in results["plain"].items() if "ablations" in part and part["ablations"] is None]
     if rows or skipped:
         lines += ["", "### The plain command without one of its own choices (same seeds and split)", "",
-                  "A row runs only where the recipe made that choice.", "",
-                  "| corpus | variant | flags | test accuracy | validation accuracy | change in test accuracy |",
-                  "|---|---|---|---|---|---|"]
+                  "A row runs only where the recipe made that choice."]
+        if rows:  # a table with no row, where every corpus ran without them, would say nothing
+            lines += ["", "| corpus | variant | flags | test accuracy | validation accuracy | change in test accuracy |",
+                      "|---|---|---|---|---|---|"]
         for corpus, name, row in rows:
             ours = results["plain"][corpus]["sincos_cls"]
             if name == next(iter(results["plain"][corpus]["ablations"])):

@@ -163,6 +163,7 @@ def test_plain_table_shows_fasttext_ablations_and_reads_results_from_before_them
     assert "| new | 83.0 ± 1.0 | 2.0 | 80.0 ± 1.0 | 79.0 ± 1.0 | 81.0 ± 1.0 | +2.0 | 12 |" in table
     assert "| new | without the n-gram bag | `--ngram_bag_buckets 0` | 76.0 ± 1.0 | 75.0 ± 1.0 | -7.0 |" in table
     assert "fastText picked epoch 15, lr 1" in table
+    assert "| corpus | variant | flags | test accuracy |" in table
 
 
 def test_plain_table_says_which_corpora_ran_without_their_ablation_rows():
@@ -175,7 +176,7 @@ def test_plain_table_says_which_corpora_ran_without_their_ablation_rows():
     table = "\n".join(_plain_lines({"seeds": [0], "plain": {"imdb": part}}))
     assert "Not run this time (`--no_ablations`): imdb." in table
     assert "| imdb | 90.0 (one seed) | — | 90.0 ± 0.0 | 90.0 ± 0.0 | — | +0.0 | 1 |" in table
-    assert "| imdb | plain command |" not in table
+    assert "| imdb | plain command |" not in table and "| corpus | variant |" not in table
 
 
 @pytest.mark.parametrize("ablations", [True, False])
